@@ -1,0 +1,10 @@
+//! opsgate: reads CloudFormation (and, later, Terraform), builds a resource graph per
+//! unit, evaluates Rego policies derived from the AWS Well-Architected Operational
+//! Excellence pillar, and reports findings at exact source locations.
+//!
+//! One module per stage of the data flow (see DESIGN.md):
+//! discover → load → normalise → evaluate → locate → filter → report.
+
+pub mod load;
+pub mod source;
+pub mod normalise;

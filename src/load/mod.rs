@@ -1,0 +1,113 @@
+//! load: bytes on disk to a spanned `Node` tree, or a located error.
+//! Decoding (BOM, UTF-16, invalid UTF-8, binary) happens here once, so the parsers
+//! only ever see valid text.
+
+pub mod json;
+pub mod node;
+pub mod yaml;
+
+use std::path::Path;
+
+pub use node::{Entry, Node, Value};
+
+use crate::source::Span;
+
+/// Files larger than this are refused rather than parsed.
+pub const MAX_FILE_BYTES: u64 = 20 * 1024 * 1024;
+/// Mappings and sequences nested deeper than this are refused (no template needs it,
+/// and it bounds recursion in every later stage).
+pub const MAX_DEPTH: usize = 128;
+/// Nodes that YAML alias expansion may create in one file (billion-laughs guard).
+pub const MAX_ALIAS_NODES: usize = 50_000;
+
+/// A load failure, located in the file when the bytes say where.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadError {
+    pub message: String,
+    pub span: Option<Span>,
+    /// Other places the message refers to (the first occurrence of a duplicate key).
+    pub related: Vec<(Span, String)>,
+}
+
+impl LoadError {
+    pub fn at(span: Span, message: impl Into<String>) -> LoadError {
+        LoadError { message: message.into(), span: Some(span), related: vec![] }
+    }
+
+    pub fn whole_file(message: impl Into<String>) -> LoadError {
+        LoadError { message: message.into(), span: None, related: vec![] }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Syntax {
+    Yaml,
+    Json,
+}
+
+impl Syntax {
+    /// JSON by extension, or by a first character of `{`/`[` (JSON is YAML too, but
+    /// the JSON parser is faster and reports JSON errors in JSON terms).
+    pub fn detect(path: &Path, text: &str) -> Syntax {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if ext == "json" {
+            return Syntax::Json;
+        }
+        if ext == "yaml" || ext == "yml" {
+            return Syntax::Yaml;
+        }
+        match text.trim_start().chars().next() {
+            Some('{') | Some('[') => Syntax::Json,
+            _ => Syntax::Yaml,
+        }
+    }
+}
+
+/// Decodes file bytes to text: strips a UTF-8 BOM, decodes UTF-16 with a BOM, and
+/// refuses binary data and invalid UTF-8 with the offending offset.
+pub fn decode(bytes: Vec<u8>) -> Result<String, LoadError> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        let le = bytes[0] == 0xFF;
+        let units: Vec<u16> = bytes[2..]
+            .chunks(2)
+            .map(|c| {
+                let pair = [c[0], *c.get(1).unwrap_or(&0)];
+                if le {
+                    u16::from_le_bytes(pair)
+                } else {
+                    u16::from_be_bytes(pair)
+                }
+            })
+            .collect();
+        return String::from_utf16(&units)
+            .map_err(|_| LoadError::whole_file("invalid UTF-16 text (the file starts with a UTF-16 byte order mark)"));
+    }
+    let start = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) { 3 } else { 0 };
+    if let Some(nul) = bytes.iter().position(|&b| b == 0) {
+        return Err(LoadError::at(
+            Span::new(nul, nul + 1),
+            "binary data (a NUL byte) in a text file",
+        ));
+    }
+    let mut bytes = bytes;
+    bytes.drain(..start);
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let mut err = LoadError::at(Span::new(at, at + 1), "invalid UTF-8: templates must be UTF-8 text");
+        // The span refers to bytes we could not decode; the caller shows the valid prefix.
+        err.span = Some(Span::new(at, at));
+        err
+    })
+}
+
+/// Parses text in the given syntax to a tree (`None` for an empty document).
+pub fn parse(text: &str, syntax: Syntax) -> Result<Option<Node>, LoadError> {
+    match syntax {
+        Syntax::Yaml => yaml::parse(text),
+        Syntax::Json => json::parse(text),
+    }
+}

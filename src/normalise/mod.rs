@@ -1,0 +1,58 @@
+//! normalise: a loaded unit to the policy input of DESIGN.md (docs/policy-input.md)
+//! plus, per resource, the source nodes that `locate` walks to place findings.
+
+pub mod cloudformation;
+pub mod kinds;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::{json, Value as J};
+
+use crate::load::Node;
+use crate::source::{SourceFile, Span};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Format {
+    CloudFormation,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::CloudFormation => "cloudformation",
+        }
+    }
+}
+
+/// Where a resource is written: the file, the span of its name, and its definition
+/// (for CloudFormation, the resource's mapping with SAM Globals merged in).
+#[derive(Debug)]
+pub struct ResourceSource {
+    pub file: Arc<SourceFile>,
+    pub name_span: Span,
+    pub node: Node,
+    pub resource_type: String,
+    pub cdk_path: Option<String>,
+}
+
+/// One unit, ready to evaluate: the policy input and the sources behind it.
+#[derive(Debug)]
+pub struct Unit {
+    pub format: Format,
+    /// The unit's path as shown to users.
+    pub name: String,
+    pub input: J,
+    pub resources: BTreeMap<String, ResourceSource>,
+    /// What normalise could not take into account (said with --verbose).
+    pub notes: Vec<String>,
+}
+
+/// The `{"$unknown": "<source text>"}` marker for a value opsgate cannot know.
+pub fn unknown(file: &SourceFile, span: Span) -> J {
+    json!({ "$unknown": file.slice(span) })
+}
+
+pub fn is_unknown(v: &J) -> bool {
+    v.get("$unknown").is_some_and(J::is_string)
+}
