@@ -8,3 +8,11 @@
 pub mod load;
 pub mod source;
 pub mod normalise;
+pub mod discover;
+pub mod evaluate;
+pub mod filter;
+pub mod finding;
+pub mod locate;
+pub mod report;
+pub mod scan;
+pub mod cli;

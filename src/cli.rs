@@ -1,0 +1,295 @@
+//! The command line: parses arguments, wires the stages together, picks the output.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::evaluate::{PolicyOptions, PolicySet};
+use crate::filter::{self, EXIT_CLEAN, EXIT_ERRORS};
+use crate::finding::Severity;
+use crate::report::{self, human::HumanOptions};
+use crate::scan::{self, Loaded};
+
+#[derive(Parser)]
+#[command(
+    name = "opsgate",
+    version,
+    about = "Operational-readiness checks for AWS CloudFormation, derived from the Well-Architected Operational Excellence pillar"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scan templates (files or folders) and report findings
+    Scan(ScanArgs),
+    /// List the rules
+    Rules {
+        #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
+        format: RulesFormat,
+        #[command(flatten)]
+        policies: PolicyArgs,
+    },
+    /// Explain one rule: the best practice, why it matters, how to fix it
+    Explain {
+        /// Rule id, e.g. OPS-TEL-001
+        rule: String,
+        #[command(flatten)]
+        policies: PolicyArgs,
+    },
+    /// Print the policy input opsgate builds for each template (for policy authors)
+    Input {
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+    },
+}
+
+#[derive(Args)]
+struct PolicyArgs {
+    /// A folder of your own Rego policies (repeatable)
+    #[arg(long = "policy-dir", value_name = "DIR")]
+    policy_dirs: Vec<PathBuf>,
+}
+
+#[derive(Args)]
+struct ScanArgs {
+    /// Files or folders to scan
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    format: OutputFormat,
+    /// Lowest severity that makes the exit code 1 (info never fails unless named)
+    #[arg(long, value_enum, default_value_t = FailOn::Low)]
+    fail_on: FailOn,
+    #[command(flatten)]
+    policies: PolicyArgs,
+    /// Worker threads (default: one per core)
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    /// Also list skipped files and what could not be evaluated
+    #[arg(short, long, conflicts_with = "quiet")]
+    verbose: bool,
+    /// Print findings only, no summary
+    #[arg(short, long)]
+    quiet: bool,
+    /// No colours (also when NO_COLOR is set or output is not a terminal)
+    #[arg(long)]
+    no_color: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OutputFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RulesFormat {
+    Table,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOn {
+    High,
+    Medium,
+    Low,
+    Info,
+}
+
+impl From<FailOn> for Severity {
+    fn from(f: FailOn) -> Severity {
+        match f {
+            FailOn::High => Severity::High,
+            FailOn::Medium => Severity::Medium,
+            FailOn::Low => Severity::Low,
+            FailOn::Info => Severity::Info,
+        }
+    }
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { EXIT_ERRORS } else { EXIT_CLEAN };
+        }
+    };
+    let today = match today() {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_ERRORS;
+        }
+    };
+    let policy_options = |args: &PolicyArgs| PolicyOptions {
+        policy_dirs: args.policy_dirs.clone(),
+        today: today.clone(),
+        rule_params: Default::default(),
+        builtins: true,
+    };
+    match cli.command {
+        Command::Scan(args) => {
+            let options = policy_options(&args.policies);
+            run_scan(args, options)
+        }
+        Command::Rules { format, policies } => {
+            let set = PolicySet::load(&policy_options(&policies));
+            let out = match format {
+                RulesFormat::Table => report::rules::table(&set.rules),
+                RulesFormat::Json => report::rules::json(&set.rules),
+            };
+            print(&out);
+            policy_errors(&set)
+        }
+        Command::Explain { rule, policies } => {
+            let set = PolicySet::load(&policy_options(&policies));
+            match set.rule(&rule) {
+                Some(r) => {
+                    print(&report::rules::explain(r));
+                    policy_errors(&set)
+                }
+                None => {
+                    let ids: Vec<&str> = set.rules.iter().map(|r| r.meta.id.as_str()).collect();
+                    eprintln!("error: no rule `{rule}`; the rules are: {}", ids.join(", "));
+                    EXIT_ERRORS
+                }
+            }
+        }
+        Command::Input { paths } => run_input(&paths),
+    }
+}
+
+fn policy_errors(set: &PolicySet) -> i32 {
+    for e in &set.errors {
+        eprintln!("error: {}: {}", e.file, e.message);
+    }
+    if set.errors.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_ERRORS
+    }
+}
+
+fn run_scan(args: ScanArgs, options: PolicyOptions) -> i32 {
+    if let Some(n) = args.threads {
+        if n == 0 {
+            eprintln!("error: --threads must be at least 1");
+            return EXIT_ERRORS;
+        }
+        // Only fails if a pool exists already, which the CLI never creates first.
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(n).build_global();
+    }
+    let policies = PolicySet::load(&options);
+    let result = scan::scan(&args.paths, &policies);
+    let out = match args.format {
+        OutputFormat::Json => report::json::render(&result),
+        OutputFormat::Human => {
+            let color = !args.no_color
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal();
+            let opts = HumanOptions {
+                color,
+                quiet: args.quiet,
+                verbose: args.verbose,
+                width: terminal_width(),
+            };
+            report::human::render(&result, &policies.rules, &opts)
+        }
+    };
+    print(&out);
+    filter::exit_code(&result, args.fail_on.into())
+}
+
+fn run_input(paths: &[PathBuf]) -> i32 {
+    let discovery = crate::discover::discover(paths);
+    let mut units = Vec::new();
+    let mut code = EXIT_CLEAN;
+    for (file, why) in &discovery.errors {
+        eprintln!("error: {file}: {why}");
+        code = EXIT_ERRORS;
+    }
+    for c in &discovery.files {
+        match scan::load_unit(c) {
+            Loaded::Unit(u, errors) => {
+                for e in errors {
+                    eprintln!("error: {}: {}", e.file, e.message);
+                    code = EXIT_ERRORS;
+                }
+                units.push(u.input);
+            }
+            Loaded::Skipped(_) => {}
+            Loaded::Failed(e) => {
+                let at = e.position().map(|(l, c)| format!(":{l}:{c}")).unwrap_or_default();
+                eprintln!("error: {}{at}: {}", e.file, e.message);
+                code = EXIT_ERRORS;
+            }
+        }
+    }
+    let out = if units.len() == 1 {
+        serde_json::to_string_pretty(&units[0])
+    } else {
+        serde_json::to_string_pretty(&units)
+    };
+    print(&(out.expect("JSON values serialise") + "\n"));
+    code
+}
+
+fn print(s: &str) {
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`opsgate scan | head`) is not an error worth a panic.
+    let _ = stdout.write_all(s.as_bytes());
+    let _ = stdout.flush();
+}
+
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(100)
+}
+
+/// Today's date (UTC) as `YYYY-MM-DD`, or `OPSGATE_TODAY` when set (for tests and
+/// for reproducing a scan as of a given day).
+fn today() -> Result<String, String> {
+    if let Ok(t) = std::env::var("OPSGATE_TODAY") {
+        let ok = t.len() == 10
+            && t.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+        return if ok { Ok(t) } else { Err(format!("OPSGATE_TODAY must be YYYY-MM-DD, got `{t}`")) };
+    }
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|e| e.to_string())?
+        .as_secs();
+    Ok(civil_date((secs / 86_400) as i64))
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's algorithm).
+fn civil_date(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn civil_dates() {
+        assert_eq!(super::civil_date(0), "1970-01-01");
+        assert_eq!(super::civil_date(20_417), "2025-11-25");
+        assert_eq!(super::civil_date(11_016), "2000-02-29");
+    }
+}

@@ -1,0 +1,135 @@
+//! discover: the files to scan, from the paths on the command line.
+//!
+//! Walks folders (skipping dependency, build and VCS folders), keeps the file
+//! types that can hold templates, and dedups. Whether a YAML/JSON file *is* a
+//! template is decided after parsing, by `normalise::cloudformation::is_template`.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use walkdir::WalkDir;
+
+/// Folders never walked into: VCS data, dependencies, build output, and SAM's
+/// build copies of templates (`.aws-sam/build`), which would report every finding twice.
+const SKIP_DIRS: &[&str] = &[".git", "node_modules", ".terraform", "target", ".aws-sam", ".venv", "__pycache__"];
+
+/// Extensions of files that may be templates.
+const TEMPLATE_EXTENSIONS: &[&str] = &["yaml", "yml", "json", "template"];
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Candidate {
+    /// As shown to users: relative to the current directory, '/'-separated.
+    pub display: String,
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub files: Vec<Candidate>,
+    /// Paths that could not be read: (path, why).
+    pub errors: Vec<(String, String)>,
+}
+
+pub fn discover(paths: &[PathBuf]) -> Discovery {
+    let mut found = BTreeSet::new();
+    let mut errors = Vec::new();
+    for root in paths {
+        let meta = match std::fs::metadata(root) {
+            Ok(m) => m,
+            Err(e) => {
+                errors.push((display_path(root), format!("cannot read: {}", io_reason(&e))));
+                continue;
+            }
+        };
+        if meta.is_file() {
+            // A file named on the command line is considered whatever its extension.
+            found.insert(candidate(root));
+            continue;
+        }
+        let walker = WalkDir::new(root).follow_links(false).into_iter().filter_entry(|e| {
+            !(e.file_type().is_dir() && e.depth() > 0 && skip_dir(e.path()))
+        });
+        for entry in walker {
+            match entry {
+                Ok(e) if e.file_type().is_file() && is_candidate(e.path()) => {
+                    found.insert(candidate(e.path()));
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    let path = e.path().map(display_path).unwrap_or_else(|| display_path(root));
+                    let reason = e.io_error().map(io_reason).unwrap_or_else(|| e.to_string());
+                    errors.push((path, format!("cannot read: {reason}")));
+                }
+            }
+        }
+    }
+    Discovery { files: found.into_iter().collect(), errors }
+}
+
+fn candidate(path: &Path) -> Candidate {
+    Candidate { display: display_path(path), path: path.to_path_buf() }
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+fn skip_dir(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    if SKIP_DIRS.contains(&name) {
+        return true;
+    }
+    // CDK assets (bundled code, Docker contexts) inside cdk.out
+    name.starts_with("asset.") && in_cdk_out(path)
+}
+
+fn in_cdk_out(path: &Path) -> bool {
+    path.ancestors().skip(1).any(|a| a.file_name().is_some_and(|n| n == "cdk.out"))
+}
+
+fn is_candidate(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    if in_cdk_out(path) {
+        // Only synthesized templates; not manifest.json, tree.json, *.assets.json.
+        return name.ends_with(".template.json");
+    }
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    TEMPLATE_EXTENSIONS.contains(&ext.as_str())
+}
+
+/// A path as users see it: relative to the current directory when below it,
+/// '/'-separated, without a leading `./`.
+pub fn display_path(path: &Path) -> String {
+    let rel = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf());
+    let s = rel.to_string_lossy().replace('\\', "/");
+    let s = s.trim_start_matches("./").to_string();
+    if s.is_empty() {
+        ".".into()
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cdk_out_keeps_only_templates() {
+        assert!(is_candidate(Path::new("app/cdk.out/Stack.template.json")));
+        assert!(!is_candidate(Path::new("app/cdk.out/manifest.json")));
+        assert!(!is_candidate(Path::new("app/cdk.out/Stack.assets.json")));
+        assert!(skip_dir(Path::new("app/cdk.out/asset.1234")));
+        assert!(!skip_dir(Path::new("app/asset.1234")));
+        assert!(is_candidate(Path::new("stacks/a.yml")));
+        assert!(!is_candidate(Path::new("src/a.py")));
+        assert!(skip_dir(Path::new("x/node_modules")));
+    }
+}

@@ -1,0 +1,78 @@
+//! evaluate: every policy on every unit, in parallel (one engine clone per worker).
+
+mod policies;
+
+pub use policies::{PolicyError, PolicyOptions, PolicySet, Rule, RuleMeta};
+
+use regorus::{Engine, Value};
+use serde_json::Value as J;
+
+use crate::finding::{RawFinding, Severity};
+use crate::normalise::Unit;
+
+impl PolicySet {
+    /// Evaluates the rules that cover the unit's format. A policy that fails is
+    /// reported and the others still run.
+    pub fn evaluate(&self, engine: &mut Engine, unit: &mut Unit) -> (Vec<RawFinding>, Vec<PolicyError>) {
+        let input = std::mem::take(&mut unit.input);
+        engine.set_input(Value::from(input));
+        let format = unit.format.as_str();
+        let mut findings = Vec::new();
+        let mut errors = Vec::new();
+        for (index, rule) in self.rules.iter().enumerate() {
+            if !rule.meta.formats.iter().any(|f| f == format) {
+                continue;
+            }
+            match engine.eval_rule(rule.findings_rule.clone()) {
+                Ok(Value::Undefined) => {}
+                Ok(v) => match parse_findings(index, &v) {
+                    Ok(mut f) => findings.append(&mut f),
+                    Err(message) => errors.push(PolicyError { file: rule.file.clone(), message }),
+                },
+                Err(e) => errors.push(PolicyError {
+                    file: rule.file.clone(),
+                    message: format!("{} failed on {}: {e}", rule.meta.id, unit.name),
+                }),
+            }
+        }
+        (findings, errors)
+    }
+}
+
+fn parse_findings(rule_index: usize, v: &Value) -> Result<Vec<RawFinding>, String> {
+    let json = serde_json::to_value(v).map_err(|e| e.to_string())?;
+    let items = match json {
+        J::Array(items) => items,
+        other => return Err(format!("`findings` must be a set of objects, got {other}")),
+    };
+    items
+        .into_iter()
+        .map(|f| {
+            let resource = f
+                .get("resource")
+                .and_then(J::as_str)
+                .ok_or_else(|| format!("a finding has no `resource`: {f}"))?;
+            let message = f
+                .get("message")
+                .and_then(J::as_str)
+                .ok_or_else(|| format!("a finding has no `message`: {f}"))?;
+            let path = match f.get("path") {
+                None | Some(J::Null) => vec![],
+                Some(J::Array(p)) => p.clone(),
+                Some(other) => return Err(format!("a finding's `path` must be an array, got {other}")),
+            };
+            let severity = match f.get("severity").and_then(J::as_str) {
+                None => None,
+                Some(s) => Some(Severity::parse(s).ok_or_else(|| format!("unknown severity `{s}` in a finding"))?),
+            };
+            Ok(RawFinding {
+                rule_index,
+                resource: resource.to_string(),
+                path,
+                message: message.to_string(),
+                fix: f.get("fix").and_then(J::as_str).map(str::to_string),
+                severity,
+            })
+        })
+        .collect()
+}

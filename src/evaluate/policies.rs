@@ -1,0 +1,243 @@
+//! The policy set: built-in policies (embedded at build time) and a team's own
+//! policy folders, compiled once per run into one regorus engine.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use regorus::{Engine, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value as J};
+
+use crate::finding::Severity;
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded_policies.rs"));
+}
+
+/// A rule's metadata, as its policy declares it in `metadata := {...}`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RuleMeta {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub area: String,
+    pub section: String,
+    pub best_practice: String,
+    pub description: String,
+    pub remediation: BTreeMap<String, String>,
+    #[serde(default)]
+    pub config_rule: Option<String>,
+    pub kinds: Vec<String>,
+    pub formats: Vec<String>,
+    /// Default values of the rule's configurable parameters.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub parameters: BTreeMap<String, J>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub meta: RuleMeta,
+    /// The policy file, as shown to users (`policies/telemetry/OPS-TEL-001.rego`).
+    pub file: String,
+    /// `data.<package>.findings`
+    pub findings_rule: String,
+}
+
+/// A policy that could not be loaded or that failed while evaluating.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyError {
+    pub file: String,
+    pub message: String,
+}
+
+/// Where policies come from, besides the built-ins.
+#[derive(Debug, Clone, Default)]
+pub struct PolicyOptions {
+    pub policy_dirs: Vec<std::path::PathBuf>,
+    /// `YYYY-MM-DD`, exposed to policies as `data.opsgate.config.today`.
+    pub today: String,
+    /// Per-rule parameters (`data.opsgate.config.rules`), from the config file.
+    pub rule_params: BTreeMap<String, J>,
+    pub builtins: bool,
+}
+
+pub struct PolicySet {
+    /// Compiled and prepared (evaluated once), so clones skip analysis.
+    pub(super) engine: Engine,
+    pub rules: Vec<Rule>,
+    /// Problems loading policies; the rest of the set is usable.
+    pub errors: Vec<PolicyError>,
+}
+
+struct Module {
+    file: String,
+    text: String,
+}
+
+impl PolicySet {
+    pub fn load(options: &PolicyOptions) -> PolicySet {
+        let mut errors = Vec::new();
+        let mut modules = Vec::new();
+        let mut data = serde_json::Map::new();
+        if options.builtins {
+            for (path, text) in embedded::EMBEDDED {
+                add_source(path, text, &mut modules, &mut data, &mut errors);
+            }
+        }
+        for dir in &options.policy_dirs {
+            read_policy_dir(dir, &mut modules, &mut data, &mut errors);
+        }
+        Self::compile(modules, data, options, errors)
+    }
+
+    fn compile(
+        modules: Vec<Module>,
+        data: serde_json::Map<String, J>,
+        options: &PolicyOptions,
+        mut errors: Vec<PolicyError>,
+    ) -> PolicySet {
+        let mut engine = Engine::new();
+        engine.set_rego_v0(false);
+        let mut packages: Vec<(String, String, String)> = Vec::new();
+        for m in modules {
+            match engine.add_policy(m.file.clone(), m.text.clone()) {
+                Ok(pkg) => packages.push((pkg, m.file, m.text)),
+                Err(e) => errors.push(PolicyError { file: m.file, message: e.to_string() }),
+            }
+        }
+        let config = json!({
+            "opsgate": {
+                "config": {"today": options.today, "rules": options.rule_params},
+                "data": data,
+            }
+        });
+        if let Err(e) = engine.add_data(Value::from(config)) {
+            errors.push(PolicyError { file: "data".into(), message: e.to_string() });
+        }
+        engine.set_input(Value::from(empty_input()));
+
+        let mut rules: Vec<Rule> = Vec::new();
+        let mut seen_packages = HashMap::new();
+        for (pkg, file, text) in &packages {
+            if pkg.starts_with("data.opsgate.lib") || seen_packages.insert(pkg.clone(), ()).is_some() {
+                continue;
+            }
+            let declares_findings = text.lines().any(|l| l.trim_start().starts_with("findings "));
+            let meta = match engine.eval_rule(format!("{pkg}.metadata")) {
+                Ok(v) if v != Value::Undefined => v,
+                _ => {
+                    if declares_findings {
+                        errors.push(PolicyError {
+                            file: file.clone(),
+                            message: format!("{pkg} defines `findings` but no `metadata` object"),
+                        });
+                    }
+                    continue;
+                }
+            };
+            let meta: RuleMeta = match serde_json::to_value(&meta).and_then(serde_json::from_value) {
+                Ok(m) => m,
+                Err(e) => {
+                    errors.push(PolicyError { file: file.clone(), message: format!("invalid `metadata`: {e}") });
+                    continue;
+                }
+            };
+            if let Some(other) = rules.iter().find(|r| r.meta.id == meta.id) {
+                errors.push(PolicyError {
+                    file: file.clone(),
+                    message: format!("rule id {} is already defined by {}", meta.id, other.file),
+                });
+                continue;
+            }
+            rules.push(Rule { meta, file: file.clone(), findings_rule: format!("{pkg}.findings") });
+        }
+        rules.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
+        // Evaluate once so that clones of the engine start prepared.
+        for r in &rules {
+            let _ = engine.eval_rule(r.findings_rule.clone());
+        }
+        engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+            limit: std::time::Duration::from_secs(10),
+            check_interval: std::num::NonZeroU32::new(64).expect("non-zero"),
+        });
+        PolicySet { engine, rules, errors }
+    }
+
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.meta.id.eq_ignore_ascii_case(id))
+    }
+
+    /// An engine for one worker thread (cheap: modules are shared).
+    pub fn engine(&self) -> Engine {
+        self.engine.clone()
+    }
+}
+
+fn empty_input() -> J {
+    json!({"format": "", "unit": "", "resources": {}, "by_kind": {}, "edges": [], "parameters": {}, "variables": {}})
+}
+
+/// `*.rego` modules (tests excluded) and `data/*.json` files: a JSON file at
+/// `data/<name>.json` becomes `data.opsgate.data.<name>`.
+fn add_source(
+    path: &str,
+    text: &str,
+    modules: &mut Vec<Module>,
+    data: &mut serde_json::Map<String, J>,
+    errors: &mut Vec<PolicyError>,
+) {
+    if path.ends_with("_test.rego") {
+        return;
+    }
+    if path.ends_with(".rego") {
+        modules.push(Module { file: path.to_string(), text: text.to_string() });
+    } else if path.ends_with(".json") && path.contains("data/") {
+        let stem = Path::new(path).file_stem().and_then(|s| s.to_str()).unwrap_or("");
+        match serde_json::from_str::<J>(text) {
+            Ok(v) => {
+                data.insert(stem.to_string(), v);
+            }
+            Err(e) => errors.push(PolicyError { file: path.to_string(), message: format!("invalid JSON: {e}") }),
+        }
+    }
+}
+
+fn read_policy_dir(
+    dir: &Path,
+    modules: &mut Vec<Module>,
+    data: &mut serde_json::Map<String, J>,
+    errors: &mut Vec<PolicyError>,
+) {
+    if !dir.is_dir() {
+        errors.push(PolicyError {
+            file: dir.display().to_string(),
+            message: "policy directory does not exist or is not a directory".into(),
+        });
+        return;
+    }
+    let mut files: Vec<_> = walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(|e| match e {
+            Ok(e) => Some(e),
+            Err(err) => {
+                errors.push(PolicyError { file: dir.display().to_string(), message: err.to_string() });
+                None
+            }
+        })
+        .filter(|e| e.file_type().is_file())
+        .collect();
+    files.sort_by(|a, b| a.path().cmp(b.path()));
+    for f in files {
+        let display = crate::discover::display_path(f.path());
+        let is_policy_file = display.ends_with(".rego") || display.ends_with(".json");
+        if !is_policy_file {
+            continue;
+        }
+        match std::fs::read_to_string(f.path()) {
+            Ok(text) => add_source(&display, &text, modules, data, errors),
+            Err(e) => errors.push(PolicyError { file: display, message: format!("cannot read: {e}") }),
+        }
+    }
+}

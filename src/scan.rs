@@ -1,0 +1,235 @@
+//! The pipeline: discover → (load → normalise → evaluate → locate), one file at a
+//! time in parallel, then sorted for deterministic output. `filter` and `report`
+//! run on the result.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+use regorus::Engine;
+
+use crate::discover::{self, Candidate};
+use crate::evaluate::PolicySet;
+use crate::finding::{fingerprint, Finding};
+use crate::load::{self, LoadError, Syntax};
+use crate::locate::locate;
+use crate::normalise::{cloudformation, Unit};
+use crate::source::{SourceFile, Span};
+
+/// A file or policy that could not be read, parsed or evaluated.
+#[derive(Debug, Clone)]
+pub struct InputError {
+    /// The file as shown to users (a template, or a policy file).
+    pub file: String,
+    /// The text, when the error points into it.
+    pub source: Option<Arc<SourceFile>>,
+    pub span: Option<Span>,
+    pub message: String,
+    pub related: Vec<(Span, String)>,
+}
+
+impl InputError {
+    pub fn plain(file: impl Into<String>, message: impl Into<String>) -> InputError {
+        InputError { file: file.into(), source: None, span: None, message: message.into(), related: vec![] }
+    }
+
+    fn load(source: Arc<SourceFile>, e: LoadError) -> InputError {
+        InputError {
+            file: source.display.clone(),
+            span: e.span,
+            message: e.message,
+            related: e.related,
+            source: Some(source),
+        }
+    }
+
+    /// 1-based (line, column) of the error, when it has a location.
+    pub fn position(&self) -> Option<(usize, usize)> {
+        let (src, span) = (self.source.as_ref()?, self.span?);
+        let p = src.position(span.start);
+        Some((p.line, p.column))
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Stats {
+    pub files: usize,
+    pub units: usize,
+    pub resources: usize,
+    pub skipped: usize,
+}
+
+#[derive(Debug, Default)]
+pub struct ScanResult {
+    pub findings: Vec<Finding>,
+    pub errors: Vec<InputError>,
+    pub stats: Stats,
+    /// Files that are not templates, with the reason (shown with --verbose).
+    pub skipped: Vec<(String, String)>,
+    /// What the scan could not take into account (shown with --verbose).
+    pub notes: Vec<String>,
+    pub elapsed: Duration,
+}
+
+enum Outcome {
+    Skipped(String, String),
+    Scanned { findings: Vec<Finding>, errors: Vec<InputError>, resources: usize, notes: Vec<String> },
+    Failed(InputError),
+}
+
+/// A file after load and normalise.
+pub enum Loaded {
+    Unit(Unit, Vec<InputError>),
+    /// Not a template: the reason, for --verbose.
+    Skipped(String),
+    Failed(InputError),
+}
+
+pub fn scan(paths: &[PathBuf], policies: &PolicySet) -> ScanResult {
+    let started = Instant::now();
+    let discovery = discover::discover(paths);
+    let outcomes: Vec<Outcome> = discovery
+        .files
+        .par_iter()
+        .map_init(|| policies.engine(), |engine, c| scan_file(c, policies, engine))
+        .collect();
+
+    let mut result = ScanResult::default();
+    result.errors.extend(policies.errors.iter().map(|e| InputError::plain(&e.file, &e.message)));
+    result.errors.extend(discovery.errors.into_iter().map(|(f, m)| InputError::plain(f, m)));
+    result.stats.files = discovery.files.len();
+    for o in outcomes {
+        match o {
+            Outcome::Skipped(file, why) => {
+                result.stats.skipped += 1;
+                result.skipped.push((file, why));
+            }
+            Outcome::Scanned { mut findings, mut errors, resources, mut notes } => {
+                result.stats.units += 1;
+                result.stats.resources += resources;
+                result.findings.append(&mut findings);
+                result.errors.append(&mut errors);
+                result.notes.append(&mut notes);
+            }
+            Outcome::Failed(e) => result.errors.push(e),
+        }
+    }
+    result.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    result.errors.sort_by(|a, b| (&a.file, a.span.map(|s| s.start)).cmp(&(&b.file, b.span.map(|s| s.start))));
+    result.errors.dedup_by(|a, b| a.file == b.file && a.message == b.message && a.span == b.span);
+    result.elapsed = started.elapsed();
+    result
+}
+
+/// Reads and parses a file into a CloudFormation unit, or says why it is not one.
+pub fn load_unit(c: &Candidate) -> Loaded {
+    let size = std::fs::metadata(&c.path).map(|m| m.len()).unwrap_or(0);
+    if size > load::MAX_FILE_BYTES {
+        return Loaded::Failed(InputError::plain(
+            &c.display,
+            format!("file is {size} bytes, larger than the limit of {} bytes", load::MAX_FILE_BYTES),
+        ));
+    }
+    let bytes = match std::fs::read(&c.path) {
+        Ok(b) => b,
+        Err(e) => return Loaded::Failed(InputError::plain(&c.display, format!("cannot read: {e}"))),
+    };
+    let text = match load::decode(bytes.clone()) {
+        Ok(t) => t,
+        Err(e) => {
+            // Show what could be decoded, so the location still means something.
+            let lossy = String::from_utf8_lossy(&bytes).replace('\0', " ");
+            let source = Arc::new(SourceFile::new(c.display.clone(), lossy));
+            if !looks_like_template(&source.text) && !is_template_name(&c.display) {
+                return Loaded::Skipped(format!("not a text file ({})", e.message));
+            }
+            return Loaded::Failed(InputError::load(source, e));
+        }
+    };
+    let syntax = Syntax::detect(&c.path, &text);
+    let source = Arc::new(SourceFile::new(c.display.clone(), text));
+    let root = match load::parse(&source.text, syntax) {
+        Ok(Some(root)) => root,
+        Ok(None) => return Loaded::Skipped("empty document".into()),
+        Err(e) => {
+            if looks_like_template(&source.text) {
+                return Loaded::Failed(InputError::load(source, e));
+            }
+            return Loaded::Skipped(format!(
+                "not a template (and not valid {}: {})",
+                syntax_name(syntax),
+                e.message
+            ));
+        }
+    };
+    if !cloudformation::is_template(&root) {
+        return Loaded::Skipped("not a CloudFormation template".into());
+    }
+    let (unit, errors) = cloudformation::normalise(source.clone(), root);
+    let errors = errors.into_iter().map(|e| InputError::load(source.clone(), e)).collect();
+    Loaded::Unit(unit, errors)
+}
+
+fn scan_file(c: &Candidate, policies: &PolicySet, engine: &mut Engine) -> Outcome {
+    let (mut unit, mut errors) = match load_unit(c) {
+        Loaded::Unit(u, e) => (u, e),
+        Loaded::Skipped(why) => return Outcome::Skipped(c.display.clone(), why),
+        Loaded::Failed(e) => return Outcome::Failed(e),
+    };
+    let (raw, policy_errors) = policies.evaluate(engine, &mut unit);
+    errors.extend(policy_errors.into_iter().map(|e| InputError::plain(e.file, e.message)));
+    let mut findings = Vec::with_capacity(raw.len());
+    for f in raw {
+        let rule = &policies.rules[f.rule_index];
+        let Some(res) = unit.resources.get(&f.resource) else {
+            errors.push(InputError::plain(
+                &rule.file,
+                format!("{} reported a resource that {} does not define: `{}`", rule.meta.id, unit.name, f.resource),
+            ));
+            continue;
+        };
+        let span = locate(res, &f.path);
+        let fix = f.fix.clone().unwrap_or_else(|| {
+            rule.meta.remediation.get(unit.format.as_str()).cloned().unwrap_or_default()
+        });
+        findings.push(Finding {
+            rule: rule.meta.id.clone(),
+            rule_index: f.rule_index,
+            severity: f.severity.unwrap_or(rule.meta.severity),
+            title: rule.meta.title.clone(),
+            message: f.message,
+            fix,
+            start: res.file.position(span.start),
+            end: res.file.end_position(span),
+            file: res.file.clone(),
+            span,
+            fingerprint: fingerprint(&rule.meta.id, &unit.name, &f.resource, &f.path),
+            unit: unit.name.clone(),
+            resource: f.resource,
+            resource_type: res.resource_type.clone(),
+            cdk_path: res.cdk_path.clone(),
+            path: f.path,
+            suppressed: None,
+        });
+    }
+    Outcome::Scanned { findings, errors, resources: unit.resources.len(), notes: std::mem::take(&mut unit.notes) }
+}
+
+fn syntax_name(s: Syntax) -> &'static str {
+    match s {
+        Syntax::Yaml => "YAML",
+        Syntax::Json => "JSON",
+    }
+}
+
+fn is_template_name(display: &str) -> bool {
+    display.ends_with(".template") || display.ends_with(".template.json") || display.ends_with(".template.yaml")
+}
+
+/// For text that does not parse: does it still read like a template? Then the
+/// parse error is the user's problem to see; otherwise the file is skipped quietly.
+fn looks_like_template(text: &str) -> bool {
+    text.contains("AWSTemplateFormatVersion")
+        || (text.contains("Resources") && (text.contains("AWS::") || text.contains("Custom::")))
+}
