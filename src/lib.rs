@@ -12,6 +12,7 @@ pub mod discover;
 pub mod evaluate;
 pub mod filter;
 pub mod finding;
+pub mod fixtures;
 pub mod locate;
 pub mod report;
 pub mod scan;

@@ -65,6 +65,8 @@ pub struct ScanResult {
     pub findings: Vec<Finding>,
     pub errors: Vec<InputError>,
     pub stats: Stats,
+    /// The units scanned, by name, in order.
+    pub units: Vec<String>,
     /// Files that are not templates, with the reason (shown with --verbose).
     pub skipped: Vec<(String, String)>,
     /// What the scan could not take into account (shown with --verbose).
@@ -74,7 +76,7 @@ pub struct ScanResult {
 
 enum Outcome {
     Skipped(String, String),
-    Scanned { findings: Vec<Finding>, errors: Vec<InputError>, resources: usize, notes: Vec<String> },
+    Scanned { unit: String, findings: Vec<Finding>, errors: Vec<InputError>, resources: usize, notes: Vec<String> },
     Failed(InputError),
 }
 
@@ -105,8 +107,9 @@ pub fn scan(paths: &[PathBuf], policies: &PolicySet) -> ScanResult {
                 result.stats.skipped += 1;
                 result.skipped.push((file, why));
             }
-            Outcome::Scanned { mut findings, mut errors, resources, mut notes } => {
+            Outcome::Scanned { unit, mut findings, mut errors, resources, mut notes } => {
                 result.stats.units += 1;
+                result.units.push(unit);
                 result.stats.resources += resources;
                 result.findings.append(&mut findings);
                 result.errors.append(&mut errors);
@@ -213,7 +216,13 @@ fn scan_file(c: &Candidate, policies: &PolicySet, engine: &mut Engine) -> Outcom
             suppressed: None,
         });
     }
-    Outcome::Scanned { findings, errors, resources: unit.resources.len(), notes: std::mem::take(&mut unit.notes) }
+    Outcome::Scanned {
+        unit: unit.name.clone(),
+        findings,
+        errors,
+        resources: unit.resources.len(),
+        notes: std::mem::take(&mut unit.notes),
+    }
 }
 
 fn syntax_name(s: Syntax) -> &'static str {

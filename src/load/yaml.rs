@@ -223,7 +223,10 @@ impl Builder<'_> {
 }
 
 fn tag_name(tag: &Tag) -> String {
-    if tag.handle == "!" {
+    if tag.handle.is_empty() && tag.suffix == "!" {
+        // the non-specific tag `!`
+        String::new()
+    } else if tag.handle == "!" {
         tag.suffix.clone()
     } else if tag.handle == "!!" || tag.handle == "tag:yaml.org,2002:" {
         format!("!!{}", tag.suffix)
@@ -280,7 +283,8 @@ fn number(s: &str) -> Option<Value> {
 /// every other `!Name` → `{Fn::Name: …}`. Core-schema tags (`!!str`) are dropped.
 fn wrap_tag(node: Node, tag: Option<(String, Span)>, tag_span: Span) -> Node {
     let Some((name, _)) = tag else { return node };
-    if name.starts_with("!!") || name.contains(':') {
+    // `!` alone is YAML's non-specific tag: a plain string, not a function.
+    if name.is_empty() || name.starts_with("!!") || name.contains(':') {
         return node;
     }
     let key = match name.as_str() {
@@ -436,9 +440,24 @@ mod tests {
     }
 
     #[test]
+    fn non_specific_tag_is_not_a_function() {
+        let n = parse_ok("a: [x, ! \"Ref\": \"AWS::AccountId\"]\n");
+        assert_eq!(n.get("a").unwrap().to_json(), serde_json::json!(["x", {"Ref": "AWS::AccountId"}]));
+    }
+
+    #[test]
     fn merge_keys_fill_missing_entries() {
         let n = parse_ok("base: &b {x: 1, y: 2}\nm:\n  <<: *b\n  y: 3\n");
         assert_eq!(n.get("m").unwrap().to_json(), serde_json::json!({"y": 3, "x": 1}));
+    }
+
+    #[test]
+    fn flow_content_at_the_key_column_is_accepted_like_libyaml_does() {
+        // vendor/saphyr-parser/PATCHES.md
+        let n = parse_ok("R:\n  P:\n    S: [{\n      \"a\": 1\n    }]\n    D: !Sub '{\n        \"b\": 2\n    }'\n    E: [x,\n    y]\n");
+        assert_eq!(n.get("R").unwrap().get("P").unwrap().get("S").unwrap().to_json(), serde_json::json!([{"a": 1}]));
+        assert!(n.get("R").unwrap().get("P").unwrap().get("D").is_some());
+        assert_eq!(n.get("R").unwrap().get("P").unwrap().get("E").unwrap().to_json(), serde_json::json!(["x", "y"]));
     }
 
     #[test]
