@@ -1,0 +1,108 @@
+# OPS-EVT-002: every CloudWatch alarm tells the responder where its runbook is.
+#
+# AlarmDescription travels with every notification (SNS, Chatbot, Incident Manager), so
+# it is where the link to the runbook or playbook belongs. An alarm passes when its
+# AlarmDescription matches the rule parameter `runbook_pattern`: by default a URL, or
+# the word runbook or playbook (also "run book", "playbooks"), in any case. Unknown
+# descriptions never fail.
+#
+# The pattern is a Rust regex without Unicode tables (as regorus builds it): write
+# `[0-9]`, `[ \t]` and `(?i-u)` instead of `\d`, `\s` and `(?i)`; `\b` only inside
+# `(?-u)`. An invalid pattern makes the policy fail with an error, not pass silently.
+package opsgate.rules.evt_002
+
+import data.opsgate.lib
+
+default_pattern := `(?i-u)(https?://|\b(run|play)[ -]?books?\b)`
+
+pattern := lib.param("OPS-EVT-002", "runbook_pattern", default_pattern)
+
+metadata := {
+	"id": "OPS-EVT-002",
+	"title": "Each alarm names its runbook",
+	"severity": "medium",
+	"area": "Operate",
+	"section": "Responding to Events",
+	"best_practice": "Have a process per alert",
+	"description": concat(" ", [
+		"Every alert needs a well-defined response with an owner. The alarm description",
+		"is sent with every notification, so it is where the responder looks first: it",
+		"should link the runbook or playbook for this alarm, so that the response starts",
+		"from a known procedure instead of an ad-hoc investigation. The check passes when",
+		"AlarmDescription matches the configurable `runbook_pattern` (default: a URL, or",
+		"the word runbook or playbook).",
+	]),
+	"remediation": {
+		"cloudformation": concat(" ", [
+			"Set AlarmDescription to say what the alarm means and where its runbook is, for",
+			"example `AlarmDescription: \"5xx above 1% for 5 minutes. Runbook:",
+			"https://wiki.example.com/runbooks/orders-5xx\"`.",
+		]),
+		"terraform": concat(" ", [
+			"Set `alarm_description` on the aws_cloudwatch_metric_alarm or",
+			"aws_cloudwatch_composite_alarm to a text that links the runbook, for example",
+			"`alarm_description = \"5xx above 1%. Runbook: https://wiki.example.com/runbooks/orders-5xx\"`.",
+		]),
+	},
+	"config_rule": "cloudwatch-alarm-description",
+	"kinds": ["aws_cloudwatch_metric_alarm", "aws_cloudwatch_composite_alarm"],
+	"formats": ["cloudformation"],
+}
+
+alarms := [a |
+	input.format == "cloudformation"
+	some a in lib.resources_of(
+		["aws_cloudwatch_metric_alarm", "aws_cloudwatch_composite_alarm"],
+		["AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm"],
+	)
+]
+
+fix(a) := sprintf(
+	"Link the runbook in AlarmDescription of %s, e.g. `AlarmDescription: \"Runbook: https://wiki.example.com/runbooks/%s\"`.",
+	[a.address, a.address],
+)
+
+findings contains f if {
+	some a in alarms
+	lib.get(a, ["properties", "AlarmDescription"]) == null
+	f := object.union(
+		lib.finding(a, ["properties", "AlarmDescription"], sprintf(
+			"alarm %s has no AlarmDescription: its notifications do not say which runbook to follow",
+			[a.address],
+		)),
+		{"fix": fix(a)},
+	)
+}
+
+findings contains f if {
+	some a in alarms
+	description := lib.get(a, ["properties", "AlarmDescription"])
+	is_string(description)
+	trim_space(description) == ""
+	f := object.union(
+		lib.finding(a, ["properties", "AlarmDescription"], sprintf(
+			"alarm %s has an empty AlarmDescription: its notifications do not say which runbook to follow",
+			[a.address],
+		)),
+		{"fix": fix(a)},
+	)
+}
+
+findings contains f if {
+	some a in alarms
+	description := lib.get(a, ["properties", "AlarmDescription"])
+	is_string(description)
+	trim_space(description) != ""
+	not regex.match(pattern, description)
+	f := object.union(
+		lib.finding(a, ["properties", "AlarmDescription"], sprintf(
+			"AlarmDescription of alarm %s names no runbook: %s",
+			[a.address, expectation],
+		)),
+		{"fix": fix(a)},
+	)
+}
+
+expectation := "it has no URL and does not mention a runbook or playbook" if {
+	pattern == default_pattern
+} else := sprintf("it does not match the configured runbook_pattern `%s`", [pattern])

@@ -1,0 +1,109 @@
+# OPS-EVO-001: log groups keep their events for a deliberate, long enough period.
+#
+# A log group passes when RetentionInDays is set and is at least the rule parameter
+# `min_retention_days` (default 30). Without RetentionInDays CloudWatch Logs keeps the
+# events forever: nobody decided how long the logs matter, and storage grows without
+# bound. The default minimum is 30 days, not the 365 of the AWS Config rule
+# cw-loggroup-retention-period-check: 30 days covers a post-incident analysis started
+# weeks after the event and a monthly operations review, while teams that must keep a
+# year for compliance set `min_retention_days = 365` (or export to S3, which is what
+# long-term storage should use).
+#
+# Also checked: the CDK's `Custom::LogRetention`, which sets the retention of a log
+# group the template does not declare (a Lambda function's `logRetention`); without
+# RetentionInDays it removes the retention policy (RetentionDays.INFINITE).
+# Not checked: log groups of class DELIVERY, whose retention is fixed by the service.
+# Unknown values never fail.
+package opsgate.rules.evo_001
+
+import data.opsgate.lib
+
+# The configured minimum; a value that is not a number falls back to the default.
+min_days := n if {
+	n := lib.as_number(lib.param("OPS-EVO-001", "min_retention_days", 30))
+} else := 30
+
+metadata := {
+	"id": "OPS-EVO-001",
+	"title": "Log groups have a retention period",
+	"severity": "medium",
+	"area": "Evolve",
+	"section": "Learn, Share, and Improve",
+	"best_practice": "Perform post-incident analysis",
+	"description": concat(" ", [
+		"Post-incident analysis and operations reviews need the logs of the period they",
+		"look at, and logs kept forever in CloudWatch grow in cost without anyone having",
+		"decided they matter. Every log group should state its retention: long enough for",
+		"the analyses the team runs (the configurable `min_retention_days`, 30 by",
+		"default; set 365 where compliance asks for a year), with older data exported to",
+		"Amazon S3 for long-term storage. CDK `Custom::LogRetention` resources are",
+		"checked the same way.",
+	]),
+	"remediation": {
+		"cloudformation": concat(" ", [
+			"Set RetentionInDays on the AWS::Logs::LogGroup to one of the values CloudWatch",
+			"Logs accepts (30, 60, 90, 180, 365, ...), at least the configured minimum; in the",
+			"CDK set `retention` on the LogGroup (or `logRetention` on the function) to a",
+			"finite RetentionDays.",
+		]),
+		"terraform": concat(" ", [
+			"Set `retention_in_days` on the aws_cloudwatch_log_group to an accepted value at",
+			"least the configured minimum (0, the default, means the events never expire).",
+		]),
+	},
+	"config_rule": "cw-loggroup-retention-period-check",
+	"kinds": ["aws_cloudwatch_log_group"],
+	"formats": ["cloudformation"],
+}
+
+# Log groups, and the CDK's retention setters for log groups outside the template.
+log_groups := [r |
+	input.format == "cloudformation"
+	some r in lib.resources_of(["aws_cloudwatch_log_group"], ["AWS::Logs::LogGroup", "Custom::LogRetention"])
+	not fixed_retention(r)
+]
+
+# DELIVERY log groups keep events for a period the service sets; an unknown class may be one.
+fixed_retention(r) if lib.get(r, ["properties", "LogGroupClass"]) == "DELIVERY"
+
+fixed_retention(r) if lib.is_unknown(lib.get(r, ["properties", "LogGroupClass"]))
+
+noun(r) := "CDK log retention" if r.type == "Custom::LogRetention"
+
+noun(r) := "log group" if r.type != "Custom::LogRetention"
+
+findings contains f if {
+	some r in log_groups
+	lib.get(r, ["properties", "RetentionInDays"]) == null
+	f := object.union(
+		lib.finding(r, ["properties", "RetentionInDays"], sprintf(
+			"%s %s has no RetentionInDays: its log events never expire",
+			[noun(r), r.address],
+		)),
+		{"fix": sprintf("Set `RetentionInDays: %v` (or longer) on %s.", [suggested_days, r.address])},
+	)
+}
+
+findings contains f if {
+	some r in log_groups
+	days := lib.as_number(lib.get(r, ["properties", "RetentionInDays"]))
+	days < min_days
+	f := object.union(
+		lib.finding(r, ["properties", "RetentionInDays"], sprintf(
+			"%s %s keeps log events for %s, less than the minimum of %s",
+			[noun(r), r.address, days_text(days), days_text(min_days)],
+		)),
+		{"fix": sprintf("Raise RetentionInDays of %s to %v or more.", [r.address, suggested_days])},
+	)
+}
+
+days_text(1) := "1 day"
+
+days_text(n) := sprintf("%v days", [n]) if n != 1
+
+# The smallest value CloudWatch Logs accepts that meets the minimum.
+retention_values := [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]
+
+suggested_days := min([v | some v in retention_values; v >= min_days]) if {
+	count([v | some v in retention_values; v >= min_days]) > 0
+} else := min_days
