@@ -80,8 +80,7 @@ consumed contains a.address if {
 	name in rule_names
 }
 
-# Names in composite alarm rules. (regorus' regex has no Unicode tables: no \s, \d, \w,
-# \b or (?i) unless Unicode is turned off with (?-u).)
+# Names in composite alarm rules.
 rule_names contains name if {
 	some c in lib.resources_of(["aws_cloudwatch_composite_alarm"], ["AWS::CloudWatch::CompositeAlarm"])
 	rule := rule_text(lib.get(c, ["properties", "AlarmRule"]))

@@ -6,16 +6,15 @@
 # the word runbook or playbook (also "run book", "playbooks"), in any case. Unknown
 # descriptions never fail.
 #
-# The pattern is a Rust regex without Unicode tables (as regorus builds it): write
-# `[0-9]`, `[ \t]` and `(?i-u)` instead of `\d`, `\s` and `(?i)`; `\b` only inside
-# `(?-u)`. An invalid pattern makes the policy fail with an error, not pass silently.
+# The pattern is a Rust regex (https://docs.rs/regex/latest/regex/#syntax). An invalid
+# pattern makes the policy fail with an error, not pass silently.
 package opsgate.rules.evt_002
 
 import data.opsgate.lib
 
-default_pattern := `(?i-u)(https?://|\b(run|play)[ -]?books?\b)`
+default_pattern := `(?i)(https?://|\b(run|play)[ -]?books?\b)`
 
-pattern := lib.param("OPS-EVT-002", "runbook_pattern", default_pattern)
+pattern := lib.param(metadata.id, "runbook_pattern", default_pattern)
 
 metadata := {
 	"id": "OPS-EVT-002",
@@ -47,6 +46,7 @@ metadata := {
 	"config_rule": "cloudwatch-alarm-description",
 	"kinds": ["aws_cloudwatch_metric_alarm", "aws_cloudwatch_composite_alarm"],
 	"formats": ["cloudformation"],
+	"parameters": {"runbook_pattern": default_pattern},
 }
 
 alarms := [a |

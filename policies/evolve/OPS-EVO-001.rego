@@ -20,8 +20,8 @@ import data.opsgate.lib
 
 # The configured minimum; a value that is not a number falls back to the default.
 min_days := n if {
-	n := lib.as_number(lib.param("OPS-EVO-001", "min_retention_days", 30))
-} else := 30
+	n := lib.as_number(lib.param(metadata.id, "min_retention_days", metadata.parameters.min_retention_days))
+} else := metadata.parameters.min_retention_days
 
 metadata := {
 	"id": "OPS-EVO-001",
@@ -54,6 +54,7 @@ metadata := {
 	"config_rule": "cw-loggroup-retention-period-check",
 	"kinds": ["aws_cloudwatch_log_group"],
 	"formats": ["cloudformation"],
+	"parameters": {"min_retention_days": 30},
 }
 
 # Log groups, and the CDK's retention setters for log groups outside the template.

@@ -66,3 +66,60 @@ references(addr) := {e.to |
 	some e in object.get(edges_from, addr, set())
 	e.via != "DependsOn"
 }
+
+# Resources of any of the canonical `kinds`, and those whose native `type` is in
+# `types` (for native types that have no canonical kind, such as Custom::LogRetention),
+# each once, in address order.
+resources_of(kinds, types) := [input.resources[a] | some a in sort(addrs)] if {
+	of_kind := {a | some k in kinds; some a in object.get(input.by_kind, k, [])}
+	of_type := {a | some t in types; some a in object.get(by_type, t, set())}
+	addrs := of_kind | of_type
+}
+
+# A number, or a string that spells one ("30"), as a number: CloudFormation accepts
+# both for numeric properties. Undefined for anything else (unknown values included).
+as_number(v) := v if is_number(v)
+
+as_number(v) := to_number(v) if {
+	is_string(v)
+	regex.match(`^-?[0-9]+(\.[0-9]+)?$`, v)
+}
+
+# A known value that holds nothing: absent (null), "", [] or {}. Unknown is not empty.
+is_empty(v) if v == null
+
+is_empty(v) if v == ""
+
+is_empty(v) if v == []
+
+is_empty(v) if v == {}
+
+# Addresses per native type (`Custom::LogRetention`, ...), for types that have no
+# canonical kind; built once per evaluation like `by_kind`.
+by_type[t] contains a if {
+	some a, r in input.resources
+	t := r.type
+}
+
+# The resources of one native type, in address order.
+resources_of_type(t) := [input.resources[a] | some a in sort(object.get(by_type, t, set()))]
+
+# Path `path` starts with `prefix` (both arrays), e.g. an edge path below a property.
+has_prefix(path, prefix) if {
+	count(path) >= count(prefix)
+	array.slice(path, 0, count(prefix)) == prefix
+}
+
+# The source text of an unknown value, or undefined for a known one.
+unknown_text(v) := v["$unknown"] if is_unknown(v)
+
+# Nanoseconds since the epoch of a "YYYY-MM-DD" date (UTC midnight); undefined when
+# `s` is not such a string.
+date_ns(s) := time.parse_ns("2006-01-02", s) if {
+	is_string(s)
+	regex.match(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`, s)
+}
+
+# Whole days from the scan date (data.opsgate.config.today) to date `s`: negative when
+# `s` is in the past, 0 on the day itself; undefined when either date is malformed.
+days_until(s) := floor((date_ns(s) - date_ns(data.opsgate.config.today)) / 86400000000000)

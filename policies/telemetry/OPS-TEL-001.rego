@@ -1,0 +1,87 @@
+# OPS-TEL-001: every Lambda function traces requests with AWS X-Ray (active tracing).
+#
+# AWS::Lambda::Function: TracingConfig.Mode must be "Active" (allowed values: Active |
+# PassThrough; without TracingConfig Lambda uses PassThrough, which only traces requests
+# that arrive with a sampled trace header). AWS::Serverless::Function: Tracing must be
+# "Active" (allowed: Active | PassThrough | Disabled); Globals.Function.Tracing is
+# already merged into the function's properties by opsgate. Values are case-sensitive.
+package opsgate.rules.tel_001
+
+import data.opsgate.lib
+
+metadata := {
+	"id": "OPS-TEL-001",
+	"title": "Lambda functions trace transactions",
+	"severity": "medium",
+	"area": "Prepare",
+	"section": "Design Telemetry",
+	"best_practice": "Implement transaction traceability",
+	"description": concat(" ", [
+		"A request that crosses API Gateway, Lambda, queues and databases can only be followed",
+		"end to end when every function records a trace. With active X-Ray tracing Lambda samples",
+		"and records requests even when the caller sent no trace header, so latency and errors",
+		"can be attributed to the right component during an incident. Without it (PassThrough,",
+		"the Lambda default, or Disabled in SAM) a trace stops at the function.",
+	]),
+	"remediation": {
+		"cloudformation": "Set `TracingConfig: {Mode: Active}` on the AWS::Lambda::Function (SAM: `Tracing: Active` on the function or under `Globals.Function`), and give the execution role the `xray:PutTraceSegments` and `xray:PutTelemetryRecords` permissions (managed policy AWSXRayDaemonWriteAccess).",
+		"terraform": "Add `tracing_config { mode = \"Active\" }` to the aws_lambda_function and attach the AWSXRayDaemonWriteAccess policy (or equivalent xray:PutTraceSegments/PutTelemetryRecords permissions) to its role.",
+	},
+	"config_rule": "lambda-function-xray-enabled",
+	"kinds": ["aws_lambda_function"],
+	"formats": ["cloudformation"],
+}
+
+fix_lambda := "set TracingConfig.Mode to Active"
+
+fix_sam := "set Tracing: Active on the function or under Globals.Function"
+
+# AWS::Lambda::Function without TracingConfig (or without TracingConfig.Mode).
+findings contains f if {
+	some fn in lib.resources("aws_lambda_function")
+	fn.type != "AWS::Serverless::Function"
+	path := ["properties", "TracingConfig", "Mode"]
+	lib.get(fn, path) == null
+	msg := sprintf("function %s has no TracingConfig.Mode, so Lambda uses PassThrough and does not sample requests itself", [fn.address])
+	f := object.union(lib.finding(fn, path, msg), {"fix": fix_lambda})
+}
+
+# AWS::Lambda::Function with a mode other than Active.
+findings contains f if {
+	some fn in lib.resources("aws_lambda_function")
+	fn.type != "AWS::Serverless::Function"
+	path := ["properties", "TracingConfig", "Mode"]
+	mode := lib.get(fn, path)
+	mode != null
+	not lib.is_unknown(mode)
+	mode != "Active"
+	f := object.union(lib.finding(fn, path, mode_message(fn, "tracing mode", mode)), {"fix": fix_lambda})
+}
+
+# AWS::Serverless::Function without Tracing (none on the function, none in Globals).
+findings contains f if {
+	some fn in lib.resources("aws_lambda_function")
+	fn.type == "AWS::Serverless::Function"
+	path := ["properties", "Tracing"]
+	lib.get(fn, path) == null
+	msg := sprintf("function %s sets no Tracing (neither on the function nor in Globals.Function), so X-Ray does not sample its requests", [fn.address])
+	f := object.union(lib.finding(fn, path, msg), {"fix": fix_sam})
+}
+
+# AWS::Serverless::Function with Tracing other than Active.
+findings contains f if {
+	some fn in lib.resources("aws_lambda_function")
+	fn.type == "AWS::Serverless::Function"
+	path := ["properties", "Tracing"]
+	mode := lib.get(fn, path)
+	mode != null
+	not lib.is_unknown(mode)
+	mode != "Active"
+	f := object.union(lib.finding(fn, path, mode_message(fn, "Tracing", mode)), {"fix": fix_sam})
+}
+
+# "active", "ACTIVE": the intent is right but the value is case-sensitive.
+mode_message(fn, what, mode) := sprintf("function %s has %s %q; the value is case-sensitive, use \"Active\"", [fn.address, what, mode]) if {
+	is_string(mode)
+	lower(mode) == "active"
+} else := sprintf("function %s has %s %v instead of Active", [fn.address, what, mode])
