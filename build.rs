@@ -5,13 +5,18 @@ use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
             println!("cargo:rerun-if-changed={}", p.display());
             collect(&p, out);
-        } else if matches!(p.extension().and_then(|e| e.to_str()), Some("rego") | Some("json")) {
+        } else if matches!(
+            p.extension().and_then(|e| e.to_str()),
+            Some("rego") | Some("json")
+        ) {
             out.push(p);
         }
     }
@@ -27,8 +32,17 @@ fn main() {
     let mut code = String::from("/// (path relative to the crate root, contents)\npub static EMBEDDED: &[(&str, &str)] = &[\n");
     for f in &files {
         println!("cargo:rerun-if-changed={}", f.display());
-        let rel = f.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
-        writeln!(code, "    ({rel:?}, include_str!({:?})),", f.display().to_string()).unwrap();
+        let rel = f
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        writeln!(
+            code,
+            "    ({rel:?}, include_str!({:?})),",
+            f.display().to_string()
+        )
+        .unwrap();
     }
     code.push_str("];\n");
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("embedded_policies.rs");

@@ -118,7 +118,11 @@ pub fn run() -> i32 {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { EXIT_ERRORS } else { EXIT_CLEAN };
+            return if e.use_stderr() {
+                EXIT_ERRORS
+            } else {
+                EXIT_CLEAN
+            };
         }
     };
     let today = match today() {
@@ -184,7 +188,9 @@ fn run_scan(args: ScanArgs, options: PolicyOptions) -> i32 {
             return EXIT_ERRORS;
         }
         // Only fails if a pool exists already, which the CLI never creates first.
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(n).build_global();
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global();
     }
     let policies = PolicySet::load(&options);
     let result = scan::scan(&args.paths, &policies);
@@ -226,7 +232,10 @@ fn run_input(paths: &[PathBuf]) -> i32 {
             }
             Loaded::Skipped(_) => {}
             Loaded::Failed(e) => {
-                let at = e.position().map(|(l, c)| format!(":{l}:{c}")).unwrap_or_default();
+                let at = e
+                    .position()
+                    .map(|(l, c)| format!(":{l}:{c}"))
+                    .unwrap_or_default();
                 eprintln!("error: {}{at}: {}", e.file, e.message);
                 code = EXIT_ERRORS;
             }
@@ -260,8 +269,18 @@ fn terminal_width() -> usize {
 fn today() -> Result<String, String> {
     if let Ok(t) = std::env::var("OPSGATE_TODAY") {
         let ok = t.len() == 10
-            && t.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
-        return if ok { Ok(t) } else { Err(format!("OPSGATE_TODAY must be YYYY-MM-DD, got `{t}`")) };
+            && t.bytes().enumerate().all(|(i, b)| {
+                if i == 4 || i == 7 {
+                    b == b'-'
+                } else {
+                    b.is_ascii_digit()
+                }
+            });
+        return if ok {
+            Ok(t)
+        } else {
+            Err(format!("OPSGATE_TODAY must be YYYY-MM-DD, got `{t}`"))
+        };
     }
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -11,7 +11,15 @@ use walkdir::WalkDir;
 
 /// Folders never walked into: VCS data, dependencies, build output, and SAM's
 /// build copies of templates (`.aws-sam/build`), which would report every finding twice.
-const SKIP_DIRS: &[&str] = &[".git", "node_modules", ".terraform", "target", ".aws-sam", ".venv", "__pycache__"];
+const SKIP_DIRS: &[&str] = &[
+    ".git",
+    "node_modules",
+    ".terraform",
+    "target",
+    ".aws-sam",
+    ".venv",
+    "__pycache__",
+];
 
 /// Extensions of files that may be templates.
 const TEMPLATE_EXTENSIONS: &[&str] = &["yaml", "yml", "json", "template"];
@@ -37,7 +45,10 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
         let meta = match std::fs::metadata(root) {
             Ok(m) => m,
             Err(e) => {
-                errors.push((display_path(root), format!("cannot read: {}", io_reason(&e))));
+                errors.push((
+                    display_path(root),
+                    format!("cannot read: {}", io_reason(&e)),
+                ));
                 continue;
             }
         };
@@ -46,9 +57,10 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
             found.insert(candidate(root));
             continue;
         }
-        let walker = WalkDir::new(root).follow_links(false).into_iter().filter_entry(|e| {
-            !(e.file_type().is_dir() && e.depth() > 0 && skip_dir(e.path()))
-        });
+        let walker = WalkDir::new(root)
+            .follow_links(false)
+            .into_iter()
+            .filter_entry(|e| !(e.file_type().is_dir() && e.depth() > 0 && skip_dir(e.path())));
         for entry in walker {
             match entry {
                 Ok(e) if e.file_type().is_file() && is_candidate(e.path()) => {
@@ -56,18 +68,27 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
                 }
                 Ok(_) => {}
                 Err(e) => {
-                    let path = e.path().map(display_path).unwrap_or_else(|| display_path(root));
+                    let path = e
+                        .path()
+                        .map(display_path)
+                        .unwrap_or_else(|| display_path(root));
                     let reason = e.io_error().map(io_reason).unwrap_or_else(|| e.to_string());
                     errors.push((path, format!("cannot read: {reason}")));
                 }
             }
         }
     }
-    Discovery { files: found.into_iter().collect(), errors }
+    Discovery {
+        files: found.into_iter().collect(),
+        errors,
+    }
 }
 
 fn candidate(path: &Path) -> Candidate {
-    Candidate { display: display_path(path), path: path.to_path_buf() }
+    Candidate {
+        display: display_path(path),
+        path: path.to_path_buf(),
+    }
 }
 
 fn io_reason(e: &std::io::Error) -> String {
@@ -88,7 +109,9 @@ fn skip_dir(path: &Path) -> bool {
 }
 
 fn in_cdk_out(path: &Path) -> bool {
-    path.ancestors().skip(1).any(|a| a.file_name().is_some_and(|n| n == "cdk.out"))
+    path.ancestors()
+        .skip(1)
+        .any(|a| a.file_name().is_some_and(|n| n == "cdk.out"))
 }
 
 fn is_candidate(path: &Path) -> bool {
@@ -97,7 +120,11 @@ fn is_candidate(path: &Path) -> bool {
         // Only synthesized templates; not manifest.json, tree.json, *.assets.json.
         return name.ends_with(".template.json");
     }
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     TEMPLATE_EXTENSIONS.contains(&ext.as_str())
 }
 

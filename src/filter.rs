@@ -10,7 +10,7 @@ pub const EXIT_FINDINGS: i32 = 1;
 pub const EXIT_ERRORS: i32 = 2;
 
 /// Findings that count toward the exit code at threshold `fail_on`.
-pub fn failing<'a>(findings: &'a [Finding], fail_on: Severity) -> impl Iterator<Item = &'a Finding> {
+pub fn failing(findings: &[Finding], fail_on: Severity) -> impl Iterator<Item = &Finding> {
     findings
         .iter()
         .filter(move |f| f.suppressed.is_none() && f.severity >= fail_on)

@@ -93,7 +93,10 @@ impl Finding {
 /// A stable identity for a finding that does not change when lines move:
 /// rule + unit + resource + path, hashed (FNV-1a, two seeds, 128 bits as hex).
 pub fn fingerprint(rule: &str, unit: &str, resource: &str, path: &[J]) -> String {
-    let text = format!("{rule}\u{0}{unit}\u{0}{resource}\u{0}{}", J::Array(path.to_vec()));
+    let text = format!(
+        "{rule}\u{0}{unit}\u{0}{resource}\u{0}{}",
+        J::Array(path.to_vec())
+    );
     let mut out = String::with_capacity(32);
     for seed in [0xcbf2_9ce4_8422_2325u64, 0x6c62_272e_07bb_0142u64] {
         let mut h = seed;
@@ -113,8 +116,14 @@ mod tests {
     #[test]
     fn fingerprints_are_stable_and_distinct() {
         let a = fingerprint("OPS-TEL-001", "a.yaml", "Fn", &[J::from("properties")]);
-        assert_eq!(a, fingerprint("OPS-TEL-001", "a.yaml", "Fn", &[J::from("properties")]));
-        assert_ne!(a, fingerprint("OPS-TEL-001", "a.yaml", "Fn2", &[J::from("properties")]));
+        assert_eq!(
+            a,
+            fingerprint("OPS-TEL-001", "a.yaml", "Fn", &[J::from("properties")])
+        );
+        assert_ne!(
+            a,
+            fingerprint("OPS-TEL-001", "a.yaml", "Fn2", &[J::from("properties")])
+        );
         assert_eq!(a.len(), 32);
     }
 }

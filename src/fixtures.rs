@@ -32,7 +32,13 @@ pub struct Failure {
 /// Fixture files every rule must have, per format it covers.
 pub fn required_files(format: &str) -> &'static [&'static str] {
     match format {
-        "cloudformation" => &["fail.yaml", "fail.json", "pass.yaml", "pass.json", "unknown.yaml"],
+        "cloudformation" => &[
+            "fail.yaml",
+            "fail.json",
+            "pass.yaml",
+            "pass.json",
+            "unknown.yaml",
+        ],
         _ => &[],
     }
 }
@@ -44,29 +50,49 @@ pub fn run(policies: &PolicySet, dir: &Path, checked: &mut usize) -> Vec<Failure
     for rule in &policies.rules {
         let id = &rule.meta.id;
         let rule_dir = dir.join(id);
-        let fail = |file: &str, message: String| Failure { rule: id.clone(), file: file.to_string(), message };
-        let expected_path = rule_dir.join("expected.json");
-        let expected: BTreeMap<String, Vec<Expected>> = match std::fs::read_to_string(&expected_path)
-            .map_err(|e| e.to_string())
-            .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
-        {
-            Ok(e) => e,
-            Err(e) => {
-                failures.push(fail("expected.json", format!("cannot read {}: {e}", expected_path.display())));
-                continue;
-            }
+        let fail = |file: &str, message: String| Failure {
+            rule: id.clone(),
+            file: file.to_string(),
+            message,
         };
+        let expected_path = rule_dir.join("expected.json");
+        let expected: BTreeMap<String, Vec<Expected>> =
+            match std::fs::read_to_string(&expected_path)
+                .map_err(|e| e.to_string())
+                .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
+            {
+                Ok(e) => e,
+                Err(e) => {
+                    failures.push(fail(
+                        "expected.json",
+                        format!("cannot read {}: {e}", expected_path.display()),
+                    ));
+                    continue;
+                }
+            };
         for format in &rule.meta.formats {
             for required in required_files(format) {
                 if !expected.contains_key(*required) {
-                    failures.push(fail(required, format!("{id} covers {format} but has no fixture {required} in expected.json")));
+                    failures.push(fail(
+                        required,
+                        format!(
+                            "{id} covers {format} but has no fixture {required} in expected.json"
+                        ),
+                    ));
                 }
             }
         }
         for file in fixture_files(&rule_dir) {
-            let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+            let name = file
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("")
+                .to_string();
             if !expected.contains_key(&name) {
-                failures.push(fail(&name, "fixture file is not listed in expected.json".into()));
+                failures.push(fail(
+                    &name,
+                    "fixture file is not listed in expected.json".into(),
+                ));
             }
         }
         for (name, want) in &expected {
@@ -96,7 +122,9 @@ pub fn run(policies: &PolicySet, dir: &Path, checked: &mut usize) -> Vec<Failure
             let mut want = want.clone();
             // Compare severities only where the expectation names one.
             for g in &mut got {
-                let named = want.iter().any(|w| w.resource == g.resource && w.line == g.line && w.severity.is_some());
+                let named = want
+                    .iter()
+                    .any(|w| w.resource == g.resource && w.line == g.line && w.severity.is_some());
                 if !named {
                     g.severity = None;
                 }
@@ -104,7 +132,10 @@ pub fn run(policies: &PolicySet, dir: &Path, checked: &mut usize) -> Vec<Failure
             got.sort();
             want.sort();
             if got != want {
-                failures.push(fail(name, format!("expected {}\n       got {}", show(&want), show(&got))));
+                failures.push(fail(
+                    name,
+                    format!("expected {}\n       got {}", show(&want), show(&got)),
+                ));
             }
         }
     }

@@ -5,15 +5,15 @@
 //! One module per stage of the data flow (see DESIGN.md):
 //! discover → load → normalise → evaluate → locate → filter → report.
 
-pub mod load;
-pub mod source;
-pub mod normalise;
+pub mod cli;
 pub mod discover;
 pub mod evaluate;
 pub mod filter;
 pub mod finding;
 pub mod fixtures;
+pub mod load;
 pub mod locate;
+pub mod normalise;
 pub mod report;
 pub mod scan;
-pub mod cli;
+pub mod source;

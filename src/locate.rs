@@ -61,7 +61,9 @@ fn walk(node: &Node, path: &[J]) -> (Span, usize) {
     let mut depth = 0;
     for seg in path {
         let next = match (&cur.value, seg) {
-            (Value::Map(_), J::String(k)) if !is_intrinsic(cur) => cur.entry(k).map(|e| (e.key_span, &e.value)),
+            (Value::Map(_), J::String(k)) if !is_intrinsic(cur) => {
+                cur.entry(k).map(|e| (e.key_span, &e.value))
+            }
             (Value::Seq(items), J::Number(n)) => n
                 .as_u64()
                 .and_then(|i| items.get(i as usize))

@@ -31,7 +31,13 @@ pub struct InputError {
 
 impl InputError {
     pub fn plain(file: impl Into<String>, message: impl Into<String>) -> InputError {
-        InputError { file: file.into(), source: None, span: None, message: message.into(), related: vec![] }
+        InputError {
+            file: file.into(),
+            source: None,
+            span: None,
+            message: message.into(),
+            related: vec![],
+        }
     }
 
     fn load(source: Arc<SourceFile>, e: LoadError) -> InputError {
@@ -76,7 +82,13 @@ pub struct ScanResult {
 
 enum Outcome {
     Skipped(String, String),
-    Scanned { unit: String, findings: Vec<Finding>, errors: Vec<InputError>, resources: usize, notes: Vec<String> },
+    Scanned {
+        unit: String,
+        findings: Vec<Finding>,
+        errors: Vec<InputError>,
+        resources: usize,
+        notes: Vec<String>,
+    },
     Failed(InputError),
 }
 
@@ -94,12 +106,25 @@ pub fn scan(paths: &[PathBuf], policies: &PolicySet) -> ScanResult {
     let outcomes: Vec<Outcome> = discovery
         .files
         .par_iter()
-        .map_init(|| policies.engine(), |engine, c| scan_file(c, policies, engine))
+        .map_init(
+            || policies.engine(),
+            |engine, c| scan_file(c, policies, engine),
+        )
         .collect();
 
     let mut result = ScanResult::default();
-    result.errors.extend(policies.errors.iter().map(|e| InputError::plain(&e.file, &e.message)));
-    result.errors.extend(discovery.errors.into_iter().map(|(f, m)| InputError::plain(f, m)));
+    result.errors.extend(
+        policies
+            .errors
+            .iter()
+            .map(|e| InputError::plain(&e.file, &e.message)),
+    );
+    result.errors.extend(
+        discovery
+            .errors
+            .into_iter()
+            .map(|(f, m)| InputError::plain(f, m)),
+    );
     result.stats.files = discovery.files.len();
     for o in outcomes {
         match o {
@@ -107,7 +132,13 @@ pub fn scan(paths: &[PathBuf], policies: &PolicySet) -> ScanResult {
                 result.stats.skipped += 1;
                 result.skipped.push((file, why));
             }
-            Outcome::Scanned { unit, mut findings, mut errors, resources, mut notes } => {
+            Outcome::Scanned {
+                unit,
+                mut findings,
+                mut errors,
+                resources,
+                mut notes,
+            } => {
                 result.stats.units += 1;
                 result.units.push(unit);
                 result.stats.resources += resources;
@@ -118,9 +149,15 @@ pub fn scan(paths: &[PathBuf], policies: &PolicySet) -> ScanResult {
             Outcome::Failed(e) => result.errors.push(e),
         }
     }
-    result.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    result.errors.sort_by(|a, b| (&a.file, a.span.map(|s| s.start)).cmp(&(&b.file, b.span.map(|s| s.start))));
-    result.errors.dedup_by(|a, b| a.file == b.file && a.message == b.message && a.span == b.span);
+    result
+        .findings
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    result.errors.sort_by(|a, b| {
+        (&a.file, a.span.map(|s| s.start)).cmp(&(&b.file, b.span.map(|s| s.start)))
+    });
+    result
+        .errors
+        .dedup_by(|a, b| a.file == b.file && a.message == b.message && a.span == b.span);
     result.elapsed = started.elapsed();
     result
 }
@@ -131,12 +168,17 @@ pub fn load_unit(c: &Candidate) -> Loaded {
     if size > load::MAX_FILE_BYTES {
         return Loaded::Failed(InputError::plain(
             &c.display,
-            format!("file is {size} bytes, larger than the limit of {} bytes", load::MAX_FILE_BYTES),
+            format!(
+                "file is {size} bytes, larger than the limit of {} bytes",
+                load::MAX_FILE_BYTES
+            ),
         ));
     }
     let bytes = match std::fs::read(&c.path) {
         Ok(b) => b,
-        Err(e) => return Loaded::Failed(InputError::plain(&c.display, format!("cannot read: {e}"))),
+        Err(e) => {
+            return Loaded::Failed(InputError::plain(&c.display, format!("cannot read: {e}")))
+        }
     };
     let text = match load::decode(bytes.clone()) {
         Ok(t) => t,
@@ -170,7 +212,10 @@ pub fn load_unit(c: &Candidate) -> Loaded {
         return Loaded::Skipped("not a CloudFormation template".into());
     }
     let (unit, errors) = cloudformation::normalise(source.clone(), root);
-    let errors = errors.into_iter().map(|e| InputError::load(source.clone(), e)).collect();
+    let errors = errors
+        .into_iter()
+        .map(|e| InputError::load(source.clone(), e))
+        .collect();
     Loaded::Unit(unit, errors)
 }
 
@@ -181,20 +226,31 @@ fn scan_file(c: &Candidate, policies: &PolicySet, engine: &mut Engine) -> Outcom
         Loaded::Failed(e) => return Outcome::Failed(e),
     };
     let (raw, policy_errors) = policies.evaluate(engine, &mut unit);
-    errors.extend(policy_errors.into_iter().map(|e| InputError::plain(e.file, e.message)));
+    errors.extend(
+        policy_errors
+            .into_iter()
+            .map(|e| InputError::plain(e.file, e.message)),
+    );
     let mut findings = Vec::with_capacity(raw.len());
     for f in raw {
         let rule = &policies.rules[f.rule_index];
         let Some(res) = unit.resources.get(&f.resource) else {
             errors.push(InputError::plain(
                 &rule.file,
-                format!("{} reported a resource that {} does not define: `{}`", rule.meta.id, unit.name, f.resource),
+                format!(
+                    "{} reported a resource that {} does not define: `{}`",
+                    rule.meta.id, unit.name, f.resource
+                ),
             ));
             continue;
         };
         let span = locate(res, &f.path);
         let fix = f.fix.clone().unwrap_or_else(|| {
-            rule.meta.remediation.get(unit.format.as_str()).cloned().unwrap_or_default()
+            rule.meta
+                .remediation
+                .get(unit.format.as_str())
+                .cloned()
+                .unwrap_or_default()
         });
         findings.push(Finding {
             rule: rule.meta.id.clone(),
@@ -233,7 +289,9 @@ fn syntax_name(s: Syntax) -> &'static str {
 }
 
 fn is_template_name(display: &str) -> bool {
-    display.ends_with(".template") || display.ends_with(".template.json") || display.ends_with(".template.yaml")
+    display.ends_with(".template")
+        || display.ends_with(".template.json")
+        || display.ends_with(".template.yaml")
 }
 
 /// For text that does not parse: does it still read like a template? Then the

@@ -15,7 +15,10 @@ pub struct Span {
 
 impl Span {
     pub fn new(start: usize, end: usize) -> Span {
-        Span { start, end: end.max(start) }
+        Span {
+            start,
+            end: end.max(start),
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -53,7 +56,11 @@ impl SourceFile {
         let text: Arc<str> = text.into();
         let mut line_starts = vec![0];
         line_starts.extend(memchr_newlines(&text));
-        SourceFile { display, text, line_starts }
+        SourceFile {
+            display,
+            text,
+            line_starts,
+        }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
@@ -62,7 +69,10 @@ impl SourceFile {
         let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
         let start = self.line_starts[line];
         let column = self.text[start..offset].chars().count() + 1;
-        Position { line: line + 1, column }
+        Position {
+            line: line + 1,
+            column,
+        }
     }
 
     /// Position just past the last character of a span (exclusive end), 1-based.
@@ -72,7 +82,9 @@ impl SourceFile {
 
     pub fn slice(&self, span: Span) -> &str {
         let start = self.floor_char_boundary(span.start.min(self.text.len()));
-        let end = self.floor_char_boundary(span.end.min(self.text.len())).max(start);
+        let end = self
+            .floor_char_boundary(span.end.min(self.text.len()))
+            .max(start);
         &self.text[start..end]
     }
 

@@ -13,7 +13,11 @@ use crate::normalise::Unit;
 impl PolicySet {
     /// Evaluates the rules that cover the unit's format. A policy that fails is
     /// reported and the others still run.
-    pub fn evaluate(&self, engine: &mut Engine, unit: &mut Unit) -> (Vec<RawFinding>, Vec<PolicyError>) {
+    pub fn evaluate(
+        &self,
+        engine: &mut Engine,
+        unit: &mut Unit,
+    ) -> (Vec<RawFinding>, Vec<PolicyError>) {
         let input = std::mem::take(&mut unit.input);
         engine.set_input(Value::from(input));
         let format = unit.format.as_str();
@@ -27,7 +31,10 @@ impl PolicySet {
                 Ok(Value::Undefined) => {}
                 Ok(v) => match parse_findings(index, &v) {
                     Ok(mut f) => findings.append(&mut f),
-                    Err(message) => errors.push(PolicyError { file: rule.file.clone(), message }),
+                    Err(message) => errors.push(PolicyError {
+                        file: rule.file.clone(),
+                        message,
+                    }),
                 },
                 Err(e) => errors.push(PolicyError {
                     file: rule.file.clone(),
@@ -59,11 +66,16 @@ fn parse_findings(rule_index: usize, v: &Value) -> Result<Vec<RawFinding>, Strin
             let path = match f.get("path") {
                 None | Some(J::Null) => vec![],
                 Some(J::Array(p)) => p.clone(),
-                Some(other) => return Err(format!("a finding's `path` must be an array, got {other}")),
+                Some(other) => {
+                    return Err(format!("a finding's `path` must be an array, got {other}"))
+                }
             };
             let severity = match f.get("severity").and_then(J::as_str) {
                 None => None,
-                Some(s) => Some(Severity::parse(s).ok_or_else(|| format!("unknown severity `{s}` in a finding"))?),
+                Some(s) => Some(
+                    Severity::parse(s)
+                        .ok_or_else(|| format!("unknown severity `{s}` in a finding"))?,
+                ),
             };
             Ok(RawFinding {
                 rule_index,

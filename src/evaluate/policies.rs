@@ -103,7 +103,10 @@ impl PolicySet {
         for m in modules {
             match engine.add_policy(m.file.clone(), m.text.clone()) {
                 Ok(pkg) => packages.push((pkg, m.file, m.text)),
-                Err(e) => errors.push(PolicyError { file: m.file, message: e.to_string() }),
+                Err(e) => errors.push(PolicyError {
+                    file: m.file,
+                    message: e.to_string(),
+                }),
             }
         }
         let config = json!({
@@ -113,17 +116,24 @@ impl PolicySet {
             }
         });
         if let Err(e) = engine.add_data(Value::from(config)) {
-            errors.push(PolicyError { file: "data".into(), message: e.to_string() });
+            errors.push(PolicyError {
+                file: "data".into(),
+                message: e.to_string(),
+            });
         }
         engine.set_input(Value::from(empty_input()));
 
         let mut rules: Vec<Rule> = Vec::new();
         let mut seen_packages = HashMap::new();
         for (pkg, file, text) in &packages {
-            if pkg.starts_with("data.opsgate.lib") || seen_packages.insert(pkg.clone(), ()).is_some() {
+            if pkg.starts_with("data.opsgate.lib")
+                || seen_packages.insert(pkg.clone(), ()).is_some()
+            {
                 continue;
             }
-            let declares_findings = text.lines().any(|l| l.trim_start().starts_with("findings "));
+            let declares_findings = text
+                .lines()
+                .any(|l| l.trim_start().starts_with("findings "));
             let meta = match engine.eval_rule(format!("{pkg}.metadata")) {
                 Ok(v) if v != Value::Undefined => v,
                 _ => {
@@ -136,10 +146,14 @@ impl PolicySet {
                     continue;
                 }
             };
-            let meta: RuleMeta = match serde_json::to_value(&meta).and_then(serde_json::from_value) {
+            let meta: RuleMeta = match serde_json::to_value(&meta).and_then(serde_json::from_value)
+            {
                 Ok(m) => m,
                 Err(e) => {
-                    errors.push(PolicyError { file: file.clone(), message: format!("invalid `metadata`: {e}") });
+                    errors.push(PolicyError {
+                        file: file.clone(),
+                        message: format!("invalid `metadata`: {e}"),
+                    });
                     continue;
                 }
             };
@@ -150,7 +164,11 @@ impl PolicySet {
                 });
                 continue;
             }
-            rules.push(Rule { meta, file: file.clone(), findings_rule: format!("{pkg}.findings") });
+            rules.push(Rule {
+                meta,
+                file: file.clone(),
+                findings_rule: format!("{pkg}.findings"),
+            });
         }
         rules.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
         // Evaluate once so that clones of the engine start prepared.
@@ -161,11 +179,17 @@ impl PolicySet {
             limit: std::time::Duration::from_secs(10),
             check_interval: std::num::NonZeroU32::new(64).expect("non-zero"),
         });
-        PolicySet { engine, rules, errors }
+        PolicySet {
+            engine,
+            rules,
+            errors,
+        }
     }
 
     pub fn rule(&self, id: &str) -> Option<&Rule> {
-        self.rules.iter().find(|r| r.meta.id.eq_ignore_ascii_case(id))
+        self.rules
+            .iter()
+            .find(|r| r.meta.id.eq_ignore_ascii_case(id))
     }
 
     /// An engine for one worker thread (cheap: modules are shared).
@@ -191,14 +215,23 @@ fn add_source(
         return;
     }
     if path.ends_with(".rego") {
-        modules.push(Module { file: path.to_string(), text: text.to_string() });
+        modules.push(Module {
+            file: path.to_string(),
+            text: text.to_string(),
+        });
     } else if path.ends_with(".json") && path.contains("data/") {
-        let stem = Path::new(path).file_stem().and_then(|s| s.to_str()).unwrap_or("");
+        let stem = Path::new(path)
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("");
         match serde_json::from_str::<J>(text) {
             Ok(v) => {
                 data.insert(stem.to_string(), v);
             }
-            Err(e) => errors.push(PolicyError { file: path.to_string(), message: format!("invalid JSON: {e}") }),
+            Err(e) => errors.push(PolicyError {
+                file: path.to_string(),
+                message: format!("invalid JSON: {e}"),
+            }),
         }
     }
 }
@@ -222,7 +255,10 @@ fn read_policy_dir(
         .filter_map(|e| match e {
             Ok(e) => Some(e),
             Err(err) => {
-                errors.push(PolicyError { file: dir.display().to_string(), message: err.to_string() });
+                errors.push(PolicyError {
+                    file: dir.display().to_string(),
+                    message: err.to_string(),
+                });
                 None
             }
         })
@@ -237,7 +273,10 @@ fn read_policy_dir(
         }
         match std::fs::read_to_string(f.path()) {
             Ok(text) => add_source(&display, &text, modules, data, errors),
-            Err(e) => errors.push(PolicyError { file: display, message: format!("cannot read: {e}") }),
+            Err(e) => errors.push(PolicyError {
+                file: display,
+                message: format!("cannot read: {e}"),
+            }),
         }
     }
 }

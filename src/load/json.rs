@@ -24,7 +24,10 @@ pub fn parse(text: &str) -> Result<Option<Node>, LoadError> {
     };
     let parsed = parse_to_ast(text, &CollectOptions::default(), &options).map_err(|e| {
         let r = e.range();
-        LoadError::at(Span::new(r.start, r.end), format!("invalid JSON: {}", e.kind()))
+        LoadError::at(
+            Span::new(r.start, r.end),
+            format!("invalid JSON: {}", e.kind()),
+        )
     })?;
     parsed.value.map(|v| convert(&v, 0)).transpose()
 }

@@ -31,11 +31,19 @@ pub struct LoadError {
 
 impl LoadError {
     pub fn at(span: Span, message: impl Into<String>) -> LoadError {
-        LoadError { message: message.into(), span: Some(span), related: vec![] }
+        LoadError {
+            message: message.into(),
+            span: Some(span),
+            related: vec![],
+        }
     }
 
     pub fn whole_file(message: impl Into<String>) -> LoadError {
-        LoadError { message: message.into(), span: None, related: vec![] }
+        LoadError {
+            message: message.into(),
+            span: None,
+            related: vec![],
+        }
     }
 }
 
@@ -83,10 +91,17 @@ pub fn decode(bytes: Vec<u8>) -> Result<String, LoadError> {
                 }
             })
             .collect();
-        return String::from_utf16(&units)
-            .map_err(|_| LoadError::whole_file("invalid UTF-16 text (the file starts with a UTF-16 byte order mark)"));
+        return String::from_utf16(&units).map_err(|_| {
+            LoadError::whole_file(
+                "invalid UTF-16 text (the file starts with a UTF-16 byte order mark)",
+            )
+        });
     }
-    let start = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) { 3 } else { 0 };
+    let start = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        3
+    } else {
+        0
+    };
     if let Some(nul) = bytes.iter().position(|&b| b == 0) {
         return Err(LoadError::at(
             Span::new(nul, nul + 1),
@@ -97,7 +112,10 @@ pub fn decode(bytes: Vec<u8>) -> Result<String, LoadError> {
     bytes.drain(..start);
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
-        let mut err = LoadError::at(Span::new(at, at + 1), "invalid UTF-8: templates must be UTF-8 text");
+        let mut err = LoadError::at(
+            Span::new(at, at + 1),
+            "invalid UTF-8: templates must be UTF-8 text",
+        );
         // The span refers to bytes we could not decode; the caller shows the valid prefix.
         err.span = Some(Span::new(at, at));
         err

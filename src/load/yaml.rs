@@ -32,7 +32,10 @@ pub fn parse(text: &str) -> Result<Option<Node>, LoadError> {
             }
             Err(e) => {
                 let at = offsets.byte(e.marker().index());
-                return Err(LoadError::at(Span::new(at, at), format!("invalid YAML: {}", e.info())));
+                return Err(LoadError::at(
+                    Span::new(at, at),
+                    format!("invalid YAML: {}", e.info()),
+                ));
             }
         }
     }
@@ -49,7 +52,10 @@ struct CharOffsets {
 impl CharOffsets {
     fn new(text: &str) -> CharOffsets {
         let table = (!text.is_ascii()).then(|| text.char_indices().map(|(b, _)| b).collect());
-        CharOffsets { table, len: text.len() }
+        CharOffsets {
+            table,
+            len: text.len(),
+        }
     }
 
     fn byte(&self, char_index: usize) -> usize {
@@ -87,7 +93,10 @@ struct Builder<'a> {
 
 impl Builder<'_> {
     fn span(&self, s: &YSpan) -> Span {
-        Span::new(self.offsets.byte(s.start.index()), self.offsets.byte(s.end.index()))
+        Span::new(
+            self.offsets.byte(s.start.index()),
+            self.offsets.byte(s.end.index()),
+        )
     }
 
     /// Handles one event; returns true once the first document is complete.
@@ -97,7 +106,7 @@ impl Builder<'_> {
             Event::Scalar(value, style, anchor, tag) => {
                 let tag = tag.map(|t| (tag_name(&t), span));
                 let node = scalar(&value, style, tag.as_ref().map(|t| t.0.as_str()), span);
-                let node = wrap_tag(node, tag, span);
+                let node = wrap_tag(node, tag);
                 self.finish(node, anchor)
             }
             Event::SequenceStart(anchor, tag) => {
@@ -121,25 +130,39 @@ impl Builder<'_> {
                 Ok(false)
             }
             Event::SequenceEnd => match self.stack.pop() {
-                Some(Frame::Seq { start, anchor, tag, items }) => {
-                    let end = items.last().map_or(span.end, |n| n.span.end.max(span.start));
+                Some(Frame::Seq {
+                    start,
+                    anchor,
+                    tag,
+                    items,
+                }) => {
+                    let end = collection_end(span, items.last().map(|n| n.span.end));
                     let node = Node::new(Span::new(start, end), Value::Seq(items));
-                    self.finish(wrap_tag(node, tag, span), anchor)
+                    self.finish(wrap_tag(node, tag), anchor)
                 }
                 _ => Err(LoadError::at(span, "invalid YAML: unbalanced sequence")),
             },
             Event::MappingEnd => match self.stack.pop() {
-                Some(Frame::Map { start, anchor, tag, entries, .. }) => {
-                    let end = entries.last().map_or(span.end, |e| e.value.span.end.max(span.start));
+                Some(Frame::Map {
+                    start,
+                    anchor,
+                    tag,
+                    entries,
+                    ..
+                }) => {
+                    let end = collection_end(span, entries.last().map(|e| e.value.span.end));
                     let entries = merge_keys(entries);
                     let node = Node::new(Span::new(start, end), Value::Map(entries));
-                    self.finish(wrap_tag(node, tag, span), anchor)
+                    self.finish(wrap_tag(node, tag), anchor)
                 }
                 _ => Err(LoadError::at(span, "invalid YAML: unbalanced mapping")),
             },
             Event::Alias(id) => {
                 let Some(target) = self.anchors.get(&id) else {
-                    return Err(LoadError::at(span, "invalid YAML: alias to an unknown anchor"));
+                    return Err(LoadError::at(
+                        span,
+                        "invalid YAML: alias to an unknown anchor",
+                    ));
                 };
                 self.alias_nodes += count_nodes(target);
                 if self.alias_nodes > MAX_ALIAS_NODES {
@@ -189,12 +212,15 @@ impl Builder<'_> {
                 items.push(node);
                 Ok(false)
             }
-            Some(Frame::Map { entries, key, seen, .. }) => {
+            Some(Frame::Map {
+                entries, key, seen, ..
+            }) => {
                 match key.take() {
                     None => {
-                        let Some(text) = node.scalar_text().or_else(|| {
-                            matches!(node.value, Value::Null).then(String::new)
-                        }) else {
+                        let Some(text) = node
+                            .scalar_text()
+                            .or_else(|| matches!(node.value, Value::Null).then(String::new))
+                        else {
                             return Err(LoadError::at(
                                 node.span,
                                 "complex mapping keys (a mapping or list used as a key) are not supported",
@@ -213,12 +239,26 @@ impl Builder<'_> {
                         if k != "<<" {
                             seen.insert(k.clone(), key_span);
                         }
-                        entries.push(Entry { key: k, key_span, value: node });
+                        entries.push(Entry {
+                            key: k,
+                            key_span,
+                            value: node,
+                        });
                     }
                 }
                 Ok(false)
             }
         }
+    }
+}
+
+/// Where a collection ends: a flow collection's end event is its closing bracket;
+/// a block collection's is empty and sits at the next token (after any trailing
+/// comments), so the block ends with its last child.
+fn collection_end(end_event: Span, last_child_end: Option<usize>) -> usize {
+    match last_child_end {
+        Some(child) if end_event.is_empty() => child,
+        _ => end_event.end,
     }
 }
 
@@ -270,7 +310,9 @@ fn number(s: &str) -> Option<Value> {
     }
     let first = digits.as_bytes()[0];
     let float_like = (first.is_ascii_digit() || first == b'.')
-        && bytes.iter().all(|b| b.is_ascii_digit() || b"+-.eE".contains(b))
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_digit() || b"+-.eE".contains(b))
         && digits.bytes().any(|b| b.is_ascii_digit());
     if float_like {
         return s.parse::<f64>().ok().map(Value::Float);
@@ -281,8 +323,10 @@ fn number(s: &str) -> Option<Value> {
 /// CloudFormation short forms become their long forms: `!Ref X` → `{Ref: X}`,
 /// `!GetAtt A.B` → `{Fn::GetAtt: [A, B]}`, `!Condition C` → `{Condition: C}`,
 /// every other `!Name` → `{Fn::Name: …}`. Core-schema tags (`!!str`) are dropped.
-fn wrap_tag(node: Node, tag: Option<(String, Span)>, tag_span: Span) -> Node {
-    let Some((name, _)) = tag else { return node };
+fn wrap_tag(node: Node, tag: Option<(String, Span)>) -> Node {
+    let Some((name, tag_span)) = tag else {
+        return node;
+    };
     // `!` alone is YAML's non-specific tag: a plain string, not a function.
     if name.is_empty() || name.starts_with("!!") || name.contains(':') {
         return node;
@@ -291,7 +335,10 @@ fn wrap_tag(node: Node, tag: Option<(String, Span)>, tag_span: Span) -> Node {
         "Ref" | "Condition" => name.clone(),
         _ => format!("Fn::{name}"),
     };
-    let span = Span::new(tag_span.start.min(node.span.start), node.span.end.max(tag_span.end));
+    let span = Span::new(
+        tag_span.start.min(node.span.start),
+        node.span.end.max(tag_span.end),
+    );
     let operand = if name == "GetAtt" {
         match &node.value {
             Value::Str(s) => {
@@ -310,7 +357,14 @@ fn wrap_tag(node: Node, tag: Option<(String, Span)>, tag_span: Span) -> Node {
         node
     };
     let key_span = Span::new(span.start, span.start + 1 + name.len());
-    Node::new(span, Value::Map(vec![Entry { key, key_span, value: operand }]))
+    Node::new(
+        span,
+        Value::Map(vec![Entry {
+            key,
+            key_span,
+            value: operand,
+        }]),
+    )
 }
 
 /// YAML merge keys (`<<: *base`): the referenced mapping's entries are added unless
@@ -372,14 +426,26 @@ mod tests {
         let n = parse_ok(
             "A: !Ref X\nB: !GetAtt Fn.Arn\nC: !Sub '${X}-y'\nD: !If [C, 1, 2]\nE: !Condition IsProd\nF: !GetAtt [Fn, Arn]\n",
         );
-        assert_eq!(n.get("A").unwrap().to_json(), serde_json::json!({"Ref": "X"}));
+        assert_eq!(
+            n.get("A").unwrap().to_json(),
+            serde_json::json!({"Ref": "X"})
+        );
         assert_eq!(
             n.get("B").unwrap().to_json(),
             serde_json::json!({"Fn::GetAtt": ["Fn", "Arn"]})
         );
-        assert_eq!(n.get("C").unwrap().to_json(), serde_json::json!({"Fn::Sub": "${X}-y"}));
-        assert_eq!(n.get("D").unwrap().to_json(), serde_json::json!({"Fn::If": ["C", 1, 2]}));
-        assert_eq!(n.get("E").unwrap().to_json(), serde_json::json!({"Condition": "IsProd"}));
+        assert_eq!(
+            n.get("C").unwrap().to_json(),
+            serde_json::json!({"Fn::Sub": "${X}-y"})
+        );
+        assert_eq!(
+            n.get("D").unwrap().to_json(),
+            serde_json::json!({"Fn::If": ["C", 1, 2]})
+        );
+        assert_eq!(
+            n.get("E").unwrap().to_json(),
+            serde_json::json!({"Condition": "IsProd"})
+        );
         assert_eq!(
             n.get("F").unwrap().to_json(),
             serde_json::json!({"Fn::GetAtt": ["Fn", "Arn"]})
@@ -402,6 +468,17 @@ mod tests {
         assert_eq!(
             j,
             serde_json::json!({"a": true, "b": "true", "c": 14, "d": 1.5, "e": null, "f": "yes", "g": 31})
+        );
+    }
+
+    #[test]
+    fn block_collections_end_at_their_last_value_not_at_trailing_comments() {
+        let text = "a:\n  b: !Join\n    - ''\n    - [x, y]\n  # trailing\nc: 1\n";
+        let n = parse_ok(text);
+        let b = n.get("a").unwrap().get("b").unwrap();
+        assert_eq!(
+            &text[b.span.start..b.span.end],
+            "!Join\n    - ''\n    - [x, y]"
         );
     }
 
@@ -442,22 +519,46 @@ mod tests {
     #[test]
     fn non_specific_tag_is_not_a_function() {
         let n = parse_ok("a: [x, ! \"Ref\": \"AWS::AccountId\"]\n");
-        assert_eq!(n.get("a").unwrap().to_json(), serde_json::json!(["x", {"Ref": "AWS::AccountId"}]));
+        assert_eq!(
+            n.get("a").unwrap().to_json(),
+            serde_json::json!(["x", {"Ref": "AWS::AccountId"}])
+        );
     }
 
     #[test]
     fn merge_keys_fill_missing_entries() {
         let n = parse_ok("base: &b {x: 1, y: 2}\nm:\n  <<: *b\n  y: 3\n");
-        assert_eq!(n.get("m").unwrap().to_json(), serde_json::json!({"y": 3, "x": 1}));
+        assert_eq!(
+            n.get("m").unwrap().to_json(),
+            serde_json::json!({"y": 3, "x": 1})
+        );
     }
 
     #[test]
     fn flow_content_at_the_key_column_is_accepted_like_libyaml_does() {
         // vendor/saphyr-parser/PATCHES.md
         let n = parse_ok("R:\n  P:\n    S: [{\n      \"a\": 1\n    }]\n    D: !Sub '{\n        \"b\": 2\n    }'\n    E: [x,\n    y]\n");
-        assert_eq!(n.get("R").unwrap().get("P").unwrap().get("S").unwrap().to_json(), serde_json::json!([{"a": 1}]));
+        assert_eq!(
+            n.get("R")
+                .unwrap()
+                .get("P")
+                .unwrap()
+                .get("S")
+                .unwrap()
+                .to_json(),
+            serde_json::json!([{"a": 1}])
+        );
         assert!(n.get("R").unwrap().get("P").unwrap().get("D").is_some());
-        assert_eq!(n.get("R").unwrap().get("P").unwrap().get("E").unwrap().to_json(), serde_json::json!(["x", "y"]));
+        assert_eq!(
+            n.get("R")
+                .unwrap()
+                .get("P")
+                .unwrap()
+                .get("E")
+                .unwrap()
+                .to_json(),
+            serde_json::json!(["x", "y"])
+        );
     }
 
     #[test]

@@ -35,8 +35,7 @@ pub fn is_template(root: &Node) -> bool {
 }
 
 fn looks_like_type(t: &str) -> bool {
-    (t.starts_with("AWS::") || t.starts_with("Custom::") || t.starts_with("Alexa::"))
-        && t.len() > 6
+    (t.starts_with("AWS::") || t.starts_with("Custom::") || t.starts_with("Alexa::")) && t.len() > 6
 }
 
 /// SAM Globals sections and the resource types they apply to.
@@ -81,7 +80,6 @@ struct Edge {
     attribute: Option<String>,
 }
 
-
 struct Walk<'e> {
     from: &'e str,
     path: Vec<J>,
@@ -92,7 +90,12 @@ struct Walk<'e> {
 
 impl Walk<'_> {
     fn new<'e>(from: &'e str, path: Vec<J>, edges: &'e mut Vec<Edge>) -> Walk<'e> {
-        Walk { from, path, edges, frozen: 0 }
+        Walk {
+            from,
+            path,
+            edges,
+            frozen: 0,
+        }
     }
 
     fn push(&mut self, seg: J) {
@@ -126,7 +129,10 @@ pub fn normalise(file: Arc<SourceFile>, root: Node) -> (Unit, Vec<LoadError>) {
     let empty = Node::new(Default::default(), Value::Map(vec![]));
     let resources_node = root.get("Resources").unwrap_or(&empty);
     if !resources_node.is_map() && !matches!(resources_node.value, Value::Null) {
-        errors.push(LoadError::at(resources_node.span, "`Resources` must be a mapping of logical ids to resources"));
+        errors.push(LoadError::at(
+            resources_node.span,
+            "`Resources` must be a mapping of logical ids to resources",
+        ));
     }
 
     let mut params = HashMap::new();
@@ -135,7 +141,11 @@ pub fn normalise(file: Arc<SourceFile>, root: Node) -> (Unit, Vec<LoadError>) {
             e.key.as_str(),
             Param {
                 default: e.value.get("Default"),
-                ty: e.value.get("Type").and_then(Node::as_str).unwrap_or("String"),
+                ty: e
+                    .value
+                    .get("Type")
+                    .and_then(Node::as_str)
+                    .unwrap_or("String"),
             },
         );
     }
@@ -166,11 +176,17 @@ pub fn normalise(file: Arc<SourceFile>, root: Node) -> (Unit, Vec<LoadError>) {
             continue;
         }
         if !entry.value.is_map() {
-            errors.push(LoadError::at(entry.key_span, format!("resource `{id}` must be a mapping with a `Type`")));
+            errors.push(LoadError::at(
+                entry.key_span,
+                format!("resource `{id}` must be a mapping with a `Type`"),
+            ));
             continue;
         }
         let Some(rtype) = entry.value.get("Type").and_then(Node::as_str) else {
-            errors.push(LoadError::at(entry.key_span, format!("resource `{id}` has no `Type`")));
+            errors.push(LoadError::at(
+                entry.key_span,
+                format!("resource `{id}` has no `Type`"),
+            ));
             continue;
         };
         let node = with_globals(&entry.value, rtype, globals);
@@ -178,9 +194,15 @@ pub fn normalise(file: Arc<SourceFile>, root: Node) -> (Unit, Vec<LoadError>) {
         let properties = match node.get("Properties") {
             None => J::Object(Map::new()),
             Some(p) if matches!(p.value, Value::Null) => J::Object(Map::new()),
-            Some(p) => resolver.resolve(p, &mut walk).unwrap_or_else(|| J::Object(Map::new())),
+            Some(p) => resolver
+                .resolve(p, &mut walk)
+                .unwrap_or_else(|| J::Object(Map::new())),
         };
-        let tags = tags_of(&properties, node.get("Properties").and_then(|p| p.get("Tags")), &file);
+        let tags = tags_of(
+            &properties,
+            node.get("Properties").and_then(|p| p.get("Tags")),
+            &file,
+        );
         let mut meta = Map::new();
         for attr in META_ATTRIBUTES {
             let Some(v) = node.get(attr) else { continue };
@@ -252,7 +274,14 @@ pub fn normalise(file: Arc<SourceFile>, root: Node) -> (Unit, Vec<LoadError>) {
     }
 
     // Deterministic order: by source, target, where, how.
-    edges.sort_by_cached_key(|e| (e.from.clone(), e.to.clone(), J::Array(e.path.clone()).to_string(), e.via));
+    edges.sort_by_cached_key(|e| {
+        (
+            e.from.clone(),
+            e.to.clone(),
+            J::Array(e.path.clone()).to_string(),
+            e.via,
+        )
+    });
     edges.dedup();
     let edges: Vec<J> = edges
         .into_iter()
@@ -297,7 +326,9 @@ fn with_globals(resource: &Node, rtype: &str, globals: Option<&Node>) -> Node {
         return resource.clone();
     };
     let mut node = resource.clone();
-    let Value::Map(entries) = &mut node.value else { return node };
+    let Value::Map(entries) = &mut node.value else {
+        return node;
+    };
     match entries.iter_mut().find(|e| e.key == "Properties") {
         Some(e) => e.value = merge_global(global, &e.value),
         None => entries.push(Entry {
@@ -325,12 +356,17 @@ fn merge_global(global: &Node, local: &Node) -> Node {
                     None => le.clone(),
                 })
                 .collect();
-            out.extend(g.iter().filter(|ge| !l.iter().any(|le| le.key == ge.key)).cloned());
+            out.extend(
+                g.iter()
+                    .filter(|ge| !l.iter().any(|le| le.key == ge.key))
+                    .cloned(),
+            );
             Node::new(local.span, Value::Map(out))
         }
-        (Value::Seq(g), Value::Seq(l)) => {
-            Node::new(local.span, Value::Seq(g.iter().chain(l.iter()).cloned().collect()))
-        }
+        (Value::Seq(g), Value::Seq(l)) => Node::new(
+            local.span,
+            Value::Seq(g.iter().chain(l.iter()).cloned().collect()),
+        ),
         _ => local.clone(),
     }
 }
@@ -422,10 +458,9 @@ impl Resolver<'_> {
             "Ref" => return self.reference(node, args, w),
             "Fn::GetAtt" => {
                 let (res, attr) = match &args.value {
-                    Value::Seq(items) if !items.is_empty() => (
-                        items[0].as_str(),
-                        items.get(1).and_then(Node::scalar_text),
-                    ),
+                    Value::Seq(items) if !items.is_empty() => {
+                        (items[0].as_str(), items.get(1).and_then(Node::scalar_text))
+                    }
                     Value::Str(s) => match s.split_once('.') {
                         Some((r, a)) => (Some(r), Some(a.to_string())),
                         None => (Some(s.as_str()), None),
@@ -484,7 +519,9 @@ impl Resolver<'_> {
         let is_list = p.ty == "CommaDelimitedList" || p.ty.starts_with("List<");
         match v {
             J::String(s) if is_list => Some(J::Array(
-                s.split(',').map(|x| J::String(x.trim().to_string())).collect(),
+                s.split(',')
+                    .map(|x| J::String(x.trim().to_string()))
+                    .collect(),
             )),
             J::String(ref s) if s.contains("{{resolve:") => None,
             J::Object(_) => None,
@@ -544,7 +581,11 @@ impl Resolver<'_> {
 
     fn sub_var(&self, name: &str, vars: Option<&Node>, w: &mut Walk) -> Option<String> {
         if let Some(v) = vars.and_then(|m| m.get(name)) {
-            return self.resolve(v, w).filter(|j| !super::is_unknown(j)).as_ref().and_then(Self::text);
+            return self
+                .resolve(v, w)
+                .filter(|j| !super::is_unknown(j))
+                .as_ref()
+                .and_then(Self::text);
         }
         if let Some((res, attr)) = name.split_once('.') {
             if self.resources.contains(res) {
@@ -572,7 +613,13 @@ impl Resolver<'_> {
         let parts = parts.as_array()?;
         let texts: Option<Vec<String>> = parts
             .iter()
-            .map(|p| if super::is_unknown(p) { None } else { Self::text(p) })
+            .map(|p| {
+                if super::is_unknown(p) {
+                    None
+                } else {
+                    Self::text(p)
+                }
+            })
             .collect();
         Some(J::String(texts?.join(delim?)))
     }
@@ -700,20 +747,38 @@ Resources:
         assert_eq!(fn_["kind"], "aws_lambda_function");
         assert_eq!(fn_["line"], 19);
         assert_eq!(fn_["properties"]["FunctionName"], "orders-prod");
-        assert_eq!(fn_["properties"]["Role"], json!({"$unknown": "!GetAtt Role.Arn"}));
-        assert_eq!(fn_["properties"]["TracingConfig"]["Mode"], json!({"$unknown": "!Ref Mode"}));
+        assert_eq!(
+            fn_["properties"]["Role"],
+            json!({"$unknown": "!GetAtt Role.Arn"})
+        );
+        assert_eq!(
+            fn_["properties"]["TracingConfig"]["Mode"],
+            json!({"$unknown": "!Ref Mode"})
+        );
         assert!(fn_["properties"].get("Environment").is_none());
         assert_eq!(fn_["properties"]["Layers"], json!(["a", "b"]));
-        assert_eq!(fn_["properties"]["ImageId"], json!({"$unknown": "!Ref Ami"}));
+        assert_eq!(
+            fn_["properties"]["ImageId"],
+            json!({"$unknown": "!Ref Ami"})
+        );
         assert_eq!(fn_["tags"], json!({"Owner": "prod"}));
         let logs = &u.input["resources"]["Logs"];
-        assert_eq!(logs["properties"]["LogGroupName"], json!({"$unknown": "!Join [\"\", [\"/aws/lambda/\", !Ref Fn]]"}));
+        assert_eq!(
+            logs["properties"]["LogGroupName"],
+            json!({"$unknown": "!Join [\"\", [\"/aws/lambda/\", !Ref Fn]]"})
+        );
         assert_eq!(logs["properties"]["RetentionInDays"], 30);
         assert_eq!(logs["properties"]["KmsKeyId"], "b");
         assert_eq!(logs["meta"]["DeletionPolicy"], "Retain");
         assert_eq!(logs["meta"]["cdk_path"], "Stack/Logs/Resource");
-        assert_eq!(u.input["resources"]["Role"]["meta"]["DependsOn"], json!(["Logs"]));
-        assert_eq!(u.input["by_kind"]["aws_cloudwatch_log_group"], json!(["Logs"]));
+        assert_eq!(
+            u.input["resources"]["Role"]["meta"]["DependsOn"],
+            json!(["Logs"])
+        );
+        assert_eq!(
+            u.input["by_kind"]["aws_cloudwatch_log_group"],
+            json!(["Logs"])
+        );
     }
 
     #[test]
@@ -737,9 +802,15 @@ Resources:
         let f = &u.input["resources"]["F"];
         assert_eq!(f["properties"]["Tracing"], "Active");
         assert_eq!(f["properties"]["Runtime"], "python3.13");
-        assert_eq!(f["properties"]["Environment"]["Variables"], json!({"A": "1", "B": "2"}));
+        assert_eq!(
+            f["properties"]["Environment"]["Variables"],
+            json!({"A": "1", "B": "2"})
+        );
         assert_eq!(f["tags"], json!({"Owner": "team"}));
-        assert_eq!(u.input["resources"]["G"]["properties"]["Runtime"], "python3.12");
+        assert_eq!(
+            u.input["resources"]["G"]["properties"]["Runtime"],
+            "python3.12"
+        );
     }
 
     #[test]

@@ -75,7 +75,10 @@ fn render_finding(out: &mut String, handler: &GraphicalReportHandler, f: &Findin
     let diag = MietteDiagnostic::new(format!("{} [{}]: {}", f.rule, f.severity.as_str(), f.title))
         .with_severity(miette_severity(f.severity))
         .with_help(help)
-        .with_label(LabeledSpan::new_primary_with_span(Some(f.message.clone()), f.span));
+        .with_label(LabeledSpan::new_primary_with_span(
+            Some(f.message.clone()),
+            f.span,
+        ));
     let report = miette::Report::new(diag).with_source_code(IndexedSource(f.file.clone()));
     let _ = handler.render_report(out, report.as_ref());
     out.push('\n');
@@ -84,7 +87,10 @@ fn render_finding(out: &mut String, handler: &GraphicalReportHandler, f: &Findin
 fn render_error(out: &mut String, handler: &GraphicalReportHandler, e: &InputError) {
     match (&e.source, e.span) {
         (Some(src), Some(span)) => {
-            let mut labels = vec![LabeledSpan::new_primary_with_span(Some(e.message.clone()), span)];
+            let mut labels = vec![LabeledSpan::new_primary_with_span(
+                Some(e.message.clone()),
+                span,
+            )];
             labels.extend(
                 e.related
                     .iter()
@@ -116,7 +122,11 @@ fn summary(result: &ScanResult) -> String {
         "{} finding{}{} in {} resource{} ({} template{} scanned, {} other file{} skipped)",
         total,
         plural(total),
-        if by_sev.is_empty() { String::new() } else { format!(" ({})", by_sev.join(", ")) },
+        if by_sev.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", by_sev.join(", "))
+        },
         s.resources,
         plural(s.resources),
         s.units,
@@ -125,7 +135,12 @@ fn summary(result: &ScanResult) -> String {
         plural(s.skipped),
     );
     if !result.errors.is_empty() {
-        let _ = write!(line, "; {} error{}", result.errors.len(), plural(result.errors.len()));
+        let _ = write!(
+            line,
+            "; {} error{}",
+            result.errors.len(),
+            plural(result.errors.len())
+        );
     }
     let _ = writeln!(line, " in {:.2}s", result.elapsed.as_secs_f64());
     line

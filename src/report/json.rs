@@ -34,11 +34,17 @@ pub fn render(result: &ScanResult) -> String {
         .errors
         .iter()
         .map(|e| {
-            let (line, column) = e.position().map_or((J::Null, J::Null), |(l, c)| (json!(l), json!(c)));
+            let (line, column) = e
+                .position()
+                .map_or((J::Null, J::Null), |(l, c)| (json!(l), json!(c)));
             json!({"file": e.file, "line": line, "column": column, "message": e.message})
         })
         .collect();
-    let counted = result.findings.iter().filter(|f| f.suppressed.is_none()).count();
+    let counted = result
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_none())
+        .count();
     let report = json!({
         "version": REPORT_VERSION,
         "tool": {"name": "opsgate", "version": env!("CARGO_PKG_VERSION")},

@@ -8,8 +8,21 @@ use crate::finding::{Finding, Severity};
 
 /// Counts of unsuppressed findings by severity, highest first.
 pub fn counts(findings: &[Finding]) -> Vec<(Severity, usize)> {
-    [Severity::High, Severity::Medium, Severity::Low, Severity::Info]
-        .into_iter()
-        .map(|s| (s, findings.iter().filter(|f| f.suppressed.is_none() && f.severity == s).count()))
-        .collect()
+    [
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ]
+    .into_iter()
+    .map(|s| {
+        (
+            s,
+            findings
+                .iter()
+                .filter(|f| f.suppressed.is_none() && f.severity == s)
+                .count(),
+        )
+    })
+    .collect()
 }

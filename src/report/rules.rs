@@ -6,7 +6,11 @@ use crate::evaluate::Rule;
 
 pub fn table(rules: &[Rule]) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{:<13} {:<7} {:<40} {:<28} TITLE", "ID", "SEV", "AREA › SECTION", "FORMATS");
+    let _ = writeln!(
+        out,
+        "{:<13} {:<7} {:<40} {:<28} TITLE",
+        "ID", "SEV", "AREA › SECTION", "FORMATS"
+    );
     for r in rules {
         let m = &r.meta;
         let _ = writeln!(
@@ -40,7 +44,13 @@ pub fn explain(rule: &Rule) -> String {
     let m = &rule.meta;
     let mut out = String::new();
     let _ = writeln!(out, "{} — {}", m.id, m.title);
-    let _ = writeln!(out, "severity: {}   area: {} › {}", m.severity.as_str(), m.area, m.section);
+    let _ = writeln!(
+        out,
+        "severity: {}   area: {} › {}",
+        m.severity.as_str(),
+        m.area,
+        m.section
+    );
     let _ = writeln!(out, "best practice: \"{}\"", m.best_practice);
     let _ = writeln!(out, "\n{}", m.description.trim());
     for (format, text) in &m.remediation {
@@ -50,7 +60,7 @@ pub fn explain(rule: &Rule) -> String {
         let _ = writeln!(out, "\nAWS Config rule: {c}");
     }
     if !m.parameters.is_empty() {
-        let _ = writeln!(out, "\nParameters (set in opsgate.toml under [rules.\"{}\"]):", m.id);
+        let _ = writeln!(out, "\nParameters (defaults):");
         for (k, v) in &m.parameters {
             let _ = writeln!(out, "  {k} = {v}");
         }
@@ -62,5 +72,8 @@ pub fn explain(rule: &Rule) -> String {
 }
 
 fn indent(s: &str) -> String {
-    s.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
+    s.lines()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -1,0 +1,379 @@
+//! The command line as users run it: exit codes, formats, subcommands.
+
+use assert_cmd::Command;
+use serde_json::Value as J;
+
+fn opsgate() -> Command {
+    let mut c = Command::cargo_bin("opsgate").unwrap();
+    c.env("OPSGATE_TODAY", "2026-11-25")
+        .env_remove("NO_COLOR")
+        .env("COLUMNS", "100");
+    c
+}
+
+fn json_of(out: &[u8]) -> J {
+    serde_json::from_slice(out).expect("valid JSON on stdout")
+}
+
+#[test]
+fn clean_template_exits_0() {
+    opsgate()
+        .args([
+            "scan",
+            "fixtures/policies/OPS-TEL-001/pass.yaml",
+            "--fail-on",
+            "high",
+        ])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn findings_exit_1_and_threshold_applies() {
+    opsgate()
+        .args(["scan", "examples/orders-service"])
+        .assert()
+        .code(1);
+    // The example has high findings, so --fail-on high still fails ...
+    opsgate()
+        .args(["scan", "examples/orders-service", "--fail-on", "high"])
+        .assert()
+        .code(1);
+    // ... and a file with only medium findings passes at --fail-on high.
+    opsgate()
+        .args([
+            "scan",
+            "fixtures/policies/OPS-TEL-001/fail.yaml",
+            "--fail-on",
+            "high",
+        ])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn input_errors_exit_2_and_other_files_are_still_scanned() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad.yaml"),
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  A: [1, 2\n",
+    )
+    .unwrap();
+    std::fs::copy(
+        "fixtures/policies/OPS-TEL-001/fail.yaml",
+        dir.path().join("good.yaml"),
+    )
+    .unwrap();
+    let out = opsgate()
+        .args(["scan", "--format", "json"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .get_output()
+        .stdout
+        .clone();
+    let report = json_of(&out);
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0]["file"].as_str().unwrap().ends_with("bad.yaml"));
+    assert_eq!(errors[0]["line"], 4);
+    assert!(errors[0]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("invalid YAML"));
+    assert!(report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["rule"] == "OPS-TEL-001"));
+    assert_eq!(report["summary"]["units"], 1);
+}
+
+#[test]
+fn missing_path_and_bad_usage_exit_2() {
+    opsgate().args(["scan", "does/not/exist"]).assert().code(2);
+    opsgate().args(["scan", "--format", "xml"]).assert().code(2);
+    opsgate()
+        .args(["scan", "--fail-on", "critical"])
+        .assert()
+        .code(2);
+    opsgate().args(["explain", "OPS-NOPE-999"]).assert().code(2);
+}
+
+#[test]
+fn non_templates_are_skipped_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("workflow.yml"), "on: push\njobs: {}\n").unwrap();
+    std::fs::write(dir.path().join("package.json"), "{\"name\": \"x\"}").unwrap();
+    std::fs::write(dir.path().join("broken.yml"), "key: [unclosed\n").unwrap();
+    let out = opsgate()
+        .args(["scan", "--format", "json"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let report = json_of(&out);
+    assert_eq!(report["summary"]["skipped"], 3);
+    assert_eq!(report["summary"]["units"], 0);
+    assert_eq!(report["errors"], serde_json::json!([]));
+    // --verbose names them
+    let out = opsgate()
+        .args(["scan", "--verbose", "--no-color"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("workflow.yml: not a CloudFormation template"),
+        "{text}"
+    );
+}
+
+#[test]
+fn json_report_follows_the_design_schema() {
+    let out = opsgate()
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "fixtures/policies/OPS-TEL-001/fail.yaml",
+        ])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let report = json_of(&out);
+    assert_eq!(report["version"], 1);
+    assert_eq!(report["tool"]["name"], "opsgate");
+    let f = &report["findings"][0];
+    let keys: Vec<&str> = f.as_object().unwrap().keys().map(String::as_str).collect();
+    for k in [
+        "rule",
+        "severity",
+        "title",
+        "message",
+        "file",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "resource",
+        "resource_type",
+        "cdk_path",
+        "fingerprint",
+        "suppressed",
+    ] {
+        assert!(keys.contains(&k), "finding lacks {k}: {f}");
+    }
+    assert_eq!(f["file"], "fixtures/policies/OPS-TEL-001/fail.yaml");
+    assert!(f["suppressed"].is_null());
+    for k in [
+        "files",
+        "units",
+        "resources",
+        "skipped",
+        "findings",
+        "errors",
+    ] {
+        assert!(report["summary"][k].is_u64(), "summary lacks {k}");
+    }
+}
+
+#[test]
+fn output_is_identical_on_one_and_many_threads() {
+    let run = |threads: &str| {
+        opsgate()
+            .args([
+                "scan",
+                "--format",
+                "json",
+                "--threads",
+                threads,
+                "fixtures",
+                "examples",
+            ])
+            .output()
+            .unwrap()
+            .stdout
+    };
+    assert_eq!(run("1"), run("4"));
+}
+
+#[test]
+fn rules_lists_complete_metadata() {
+    let out = opsgate()
+        .args(["rules", "--format", "json"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let rules = json_of(&out);
+    let rules = rules.as_array().unwrap();
+    assert!(rules.len() >= 8);
+    for r in rules {
+        for k in [
+            "id",
+            "title",
+            "severity",
+            "area",
+            "section",
+            "best_practice",
+            "description",
+            "remediation",
+            "formats",
+            "kinds",
+        ] {
+            assert!(!r[k].is_null(), "rule {} lacks {k}", r["id"]);
+        }
+        assert!(
+            r["remediation"]["cloudformation"].is_string(),
+            "rule {} has no CloudFormation remediation",
+            r["id"]
+        );
+    }
+    let table = opsgate()
+        .args(["rules"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let table = String::from_utf8(table).unwrap();
+    assert!(table.starts_with("ID "));
+    assert!(table.contains("OPS-TEL-001"));
+}
+
+#[test]
+fn explain_prints_the_best_practice_and_the_fix() {
+    let out = opsgate()
+        .args(["explain", "ops-tel-001"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.starts_with("OPS-TEL-001 — "), "{text}");
+    assert!(
+        text.contains("best practice: \"Implement transaction traceability\""),
+        "{text}"
+    );
+    assert!(text.contains("How to fix (cloudformation):"), "{text}");
+}
+
+#[test]
+fn version() {
+    let out = opsgate()
+        .arg("--version")
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        format!("opsgate {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn custom_policy_dir_adds_rules_and_reports_broken_policies() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bucket_names.rego"),
+        r#"package acme.bucket_names
+
+import data.opsgate.lib
+
+metadata := {
+	"id": "ACME-001", "title": "Buckets are named by team", "severity": "low",
+	"area": "Organization", "section": "Organization Culture", "best_practice": "Resources have identified owners",
+	"description": "d", "remediation": {"cloudformation": "prefix the name"}, "kinds": ["aws_s3_bucket"],
+	"formats": ["cloudformation"],
+}
+
+findings contains f if {
+	some b in lib.resources("aws_s3_bucket")
+	name := lib.get(b, ["properties", "BucketName"])
+	is_string(name)
+	not regex.match(`(?i)^team-\w+`, name)
+	f := lib.finding(b, ["properties", "BucketName"], sprintf("bucket %s is not named team-*", [b.address]))
+}
+"#,
+    )
+    .unwrap();
+    let template = dir.path().join("t.yaml");
+    std::fs::write(&template, "Resources:\n  Good:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: TEAM-orders\n  Bad:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: orders\n").unwrap();
+    let out = opsgate()
+        .args(["scan", "--format", "json", "--policy-dir"])
+        .arg(dir.path())
+        .arg(&template)
+        .output()
+        .unwrap();
+    let report = json_of(&out.stdout);
+    let acme: Vec<&J> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "ACME-001")
+        .collect();
+    assert_eq!(acme.len(), 1, "{report}");
+    assert_eq!(acme[0]["resource"], "Bad");
+    assert_eq!(acme[0]["line"], 9);
+    assert_eq!(report["errors"], serde_json::json!([]));
+
+    // A policy that fails at run time is reported with its file; the scan goes on.
+    std::fs::write(
+        dir.path().join("broken.rego"),
+        "package acme.broken\n\nmetadata := {\"id\": \"ACME-002\", \"title\": \"t\", \"severity\": \"low\", \"area\": \"a\", \"section\": \"s\", \"best_practice\": \"b\", \"description\": \"d\", \"remediation\": {}, \"kinds\": [], \"formats\": [\"cloudformation\"]}\n\nfindings contains f if {\n\tsome r in input.resources\n\tf := {\"resource\": r.address, \"message\": 1 / 0}\n}\n",
+    )
+    .unwrap();
+    let out = opsgate()
+        .args(["scan", "--format", "json", "--policy-dir"])
+        .arg(dir.path())
+        .arg(&template)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let report = json_of(&out.stdout);
+    let errors = report["errors"].as_array().unwrap();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["file"].as_str().unwrap().ends_with("broken.rego")),
+        "{report}"
+    );
+    assert!(report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["rule"] == "ACME-001"));
+}
+
+#[test]
+fn input_prints_the_policy_input() {
+    let out = opsgate()
+        .args(["input", "examples/orders-service/template.yaml"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let input = json_of(&out);
+    assert_eq!(input["format"], "cloudformation");
+    assert_eq!(
+        input["resources"]["FulfilmentWorker"]["kind"],
+        "aws_lambda_function"
+    );
+    assert_eq!(
+        input["resources"]["FulfilmentWorker"]["properties"]["Timeout"],
+        10
+    );
+}
