@@ -135,8 +135,8 @@ pub fn run() -> i32 {
     let policy_options = |args: &PolicyArgs| PolicyOptions {
         policy_dirs: args.policy_dirs.clone(),
         today: today.clone(),
-        rule_params: Default::default(),
         builtins: true,
+        ..Default::default()
     };
     match cli.command {
         Command::Scan(args) => {

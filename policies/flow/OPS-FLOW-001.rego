@@ -70,18 +70,16 @@ findings contains f if {
 	f := object.union(lib.finding(fn, path, msg), {"severity": "medium", "fix": fix(runtime)})
 }
 
-# Language family of a runtime identifier: nodejs22.x -> nodejs, dotnetcore3.1 -> dotnet,
-# go1.x -> provided (Go runs on the OS-only runtimes now).
-family(id) := "dotnet" if startswith(id, "dotnet")
-
-else := "provided" if startswith(id, "go")
-
-else := regex.find_n(`^[a-z]+`, id, 1)[0]
+# Language family of a runtime (the table's `family`: nodejs22.x -> nodejs,
+# dotnetcore3.1 -> dotnet, go1.x -> provided, since Go runs on the OS-only runtimes).
+family(id) := table[id].family
 
 # The newest runtime of the same family in the table (latest deprecation date).
+# Computed only for runtimes that have a finding, from the table's own `family`
+# field (no per-entry parsing), so it stays cheap on units with many functions.
 successor(id) := max({[entry.deprecation, other] |
 	some other, entry in table
-	family(other) == family(id)
+	entry.family == family(id)
 	is_string(entry.deprecation)
 })[1]
 

@@ -23,13 +23,30 @@ impl PolicySet {
         let format = unit.format.as_str();
         let mut findings = Vec::new();
         let mut errors = Vec::new();
+        // Fast path: all rules in one evaluation. If any rule fails, evaluate them
+        // one by one so that the failure is reported with its policy file.
+        if let Some((rule, indexes)) = self.aggregates.get(format) {
+            if let Ok(v) = engine.eval_rule(rule.clone()) {
+                let all = serde_json::to_value(&v).unwrap_or(J::Null);
+                for (k, &index) in indexes.iter().enumerate() {
+                    match parse_findings(index, all.get(k).cloned().unwrap_or(J::Null)) {
+                        Ok(mut f) => findings.append(&mut f),
+                        Err(message) => errors.push(PolicyError {
+                            file: self.rules[index].file.clone(),
+                            message,
+                        }),
+                    }
+                }
+                return (findings, errors);
+            }
+        }
         for (index, rule) in self.rules.iter().enumerate() {
             if !rule.meta.formats.iter().any(|f| f == format) {
                 continue;
             }
             match engine.eval_rule(rule.findings_rule.clone()) {
                 Ok(Value::Undefined) => {}
-                Ok(v) => match parse_findings(index, &v) {
+                Ok(v) => match parse_findings(index, serde_json::to_value(&v).unwrap_or(J::Null)) {
                     Ok(mut f) => findings.append(&mut f),
                     Err(message) => errors.push(PolicyError {
                         file: rule.file.clone(),
@@ -46,8 +63,7 @@ impl PolicySet {
     }
 }
 
-fn parse_findings(rule_index: usize, v: &Value) -> Result<Vec<RawFinding>, String> {
-    let json = serde_json::to_value(v).map_err(|e| e.to_string())?;
+fn parse_findings(rule_index: usize, json: J) -> Result<Vec<RawFinding>, String> {
     let items = match json {
         J::Array(items) => items,
         other => return Err(format!("`findings` must be a set of objects, got {other}")),

@@ -60,7 +60,12 @@ pub struct PolicyOptions {
     /// Per-rule parameters (`data.opsgate.config.rules`), from the config file.
     pub rule_params: BTreeMap<String, J>,
     pub builtins: bool,
+    /// How long one policy may run on one unit (default `DEFAULT_EVAL_TIMEOUT`).
+    pub eval_timeout: Option<std::time::Duration>,
 }
+
+/// A policy that runs longer than this on one unit is stopped and reported.
+pub const DEFAULT_EVAL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub struct PolicySet {
     /// Compiled and prepared (evaluated once), so clones skip analysis.
@@ -68,6 +73,10 @@ pub struct PolicySet {
     pub rules: Vec<Rule>,
     /// Problems loading policies; the rest of the set is usable.
     pub errors: Vec<PolicyError>,
+    /// Per format: one generated rule that evaluates every rule covering the format
+    /// in a single pass (shared helper indexes are built once, not once per rule),
+    /// and the rule indexes of its elements.
+    pub(super) aggregates: BTreeMap<String, (String, Vec<usize>)>,
 }
 
 struct Module {
@@ -171,18 +180,23 @@ impl PolicySet {
             });
         }
         rules.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
+        let aggregates = add_aggregates(&mut engine, &rules, &mut errors);
         // Evaluate once so that clones of the engine start prepared.
         for r in &rules {
             let _ = engine.eval_rule(r.findings_rule.clone());
         }
+        for (rule, _) in aggregates.values() {
+            let _ = engine.eval_rule(rule.clone());
+        }
         engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
-            limit: std::time::Duration::from_secs(10),
+            limit: options.eval_timeout.unwrap_or(DEFAULT_EVAL_TIMEOUT),
             check_interval: std::num::NonZeroU32::new(64).expect("non-zero"),
         });
         PolicySet {
             engine,
             rules,
             errors,
+            aggregates,
         }
     }
 
@@ -195,6 +209,42 @@ impl PolicySet {
     /// An engine for one worker thread (cheap: modules are shared).
     pub fn engine(&self) -> Engine {
         self.engine.clone()
+    }
+}
+
+/// Adds `package opsgate_aggregate` with one array per format whose i-th element
+/// is the findings of the i-th rule covering that format (`[]` when undefined).
+fn add_aggregates(
+    engine: &mut Engine,
+    rules: &[Rule],
+    errors: &mut Vec<PolicyError>,
+) -> BTreeMap<String, (String, Vec<usize>)> {
+    let mut by_format: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, r) in rules.iter().enumerate() {
+        for f in &r.meta.formats {
+            by_format.entry(f.clone()).or_default().push(i);
+        }
+    }
+    let mut module = String::from("package opsgate_aggregate\n");
+    let mut out = BTreeMap::new();
+    for (n, (format, indexes)) in by_format.into_iter().enumerate() {
+        let name = format!("format_{n}");
+        module.push_str(&format!("\n{name} := [\n"));
+        for &i in &indexes {
+            module.push_str(&format!("\t[f | some f in {}],\n", rules[i].findings_rule));
+        }
+        module.push_str("]\n");
+        out.insert(format, (format!("data.opsgate_aggregate.{name}"), indexes));
+    }
+    match engine.add_policy("<aggregate>".into(), module) {
+        Ok(_) => out,
+        Err(e) => {
+            errors.push(PolicyError {
+                file: "<aggregate>".into(),
+                message: e.to_string(),
+            });
+            BTreeMap::new()
+        }
     }
 }
 

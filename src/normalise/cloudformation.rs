@@ -168,9 +168,10 @@ pub fn normalise(file: Arc<SourceFile>, root: Node) -> (Unit, Vec<LoadError>) {
 
     for entry in resources_node.entries() {
         let id = entry.key.as_str();
-        if id.starts_with("Fn::ForEach::") {
+        if id.starts_with("Fn::ForEach::") || id == "Fn::Transform" {
+            // Template macros: what they generate exists only after deployment-time processing.
             notes.push(format!(
-                "{}: `{id}` (AWS::LanguageExtensions) is not expanded; the resources it generates are not checked",
+                "{}: `{id}` is expanded by CloudFormation at deploy time; the resources it generates are not checked",
                 file.display
             ));
             continue;
