@@ -61,7 +61,7 @@ fn walk(node: &Node, path: &[J]) -> (Span, usize) {
     let mut depth = 0;
     for seg in path {
         let next = match (&cur.value, seg) {
-            (Value::Map(_), J::String(k)) if !is_intrinsic(cur) => {
+            (Value::Map(_), J::String(k)) if !cur.is_intrinsic() => {
                 cur.entry(k).map(|e| (e.key_span, &e.value))
             }
             (Value::Seq(items), J::Number(n)) => n
@@ -85,16 +85,11 @@ fn walk(node: &Node, path: &[J]) -> (Span, usize) {
 /// A scalar (or an intrinsic function standing for one) is shown by its value;
 /// a mapping or list by the key that names it.
 fn target_span(key_span: Span, node: &Node) -> Span {
-    if node.is_scalar() || is_intrinsic(node) {
+    if node.is_scalar() || node.is_intrinsic() {
         node.span
     } else {
         key_span
     }
-}
-
-fn is_intrinsic(node: &Node) -> bool {
-    node.single_key()
-        .is_some_and(|e| e.key == "Ref" || e.key.starts_with("Fn::"))
 }
 
 /// The span of tag `key`'s value, in list (`[{Key, Value}]`) or map form.

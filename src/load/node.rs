@@ -78,6 +78,13 @@ impl Node {
         }
     }
 
+    /// A CloudFormation intrinsic function (`{Ref: …}`, `{Fn::Sub: …}`), which
+    /// stands for one value.
+    pub fn is_intrinsic(&self) -> bool {
+        self.single_key()
+            .is_some_and(|e| e.key == "Ref" || e.key.starts_with("Fn::"))
+    }
+
     /// Plain JSON of the tree, intrinsic functions kept as written.
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::Value as J;

@@ -453,6 +453,46 @@ mod tests {
     }
 
     #[test]
+    fn every_cloudformation_short_form_is_read_as_its_long_form() {
+        let forms = [
+            ("!Base64 abc", "Fn::Base64"),
+            ("!Cidr [a, 6, 5]", "Fn::Cidr"),
+            ("!FindInMap [M, a, b]", "Fn::FindInMap"),
+            ("!GetAZs ''", "Fn::GetAZs"),
+            ("!ImportValue X", "Fn::ImportValue"),
+            ("!Join ['', [a, b]]", "Fn::Join"),
+            ("!Select [0, [a]]", "Fn::Select"),
+            ("!Split [',', 'a,b']", "Fn::Split"),
+            ("!Sub ['${A}', {A: x}]", "Fn::Sub"),
+            ("!Transform {Name: M}", "Fn::Transform"),
+            ("!Equals [a, b]", "Fn::Equals"),
+            ("!And [!Condition A, !Condition B]", "Fn::And"),
+            ("!Or [!Condition A, !Condition B]", "Fn::Or"),
+            ("!Not [!Condition A]", "Fn::Not"),
+            ("!If [C, a, b]", "Fn::If"),
+            ("!Ref X", "Ref"),
+            ("!Condition C", "Condition"),
+            ("!GetAtt A.B.C", "Fn::GetAtt"),
+        ];
+        for (form, key) in forms {
+            let n = parse_ok(&format!("v: {form}\n"));
+            let v = n.get("v").unwrap();
+            assert_eq!(v.single_key().map(|e| e.key.as_str()), Some(key), "{form}");
+            assert_eq!(v.span.start, 3, "{form} starts at its tag");
+        }
+        let n = parse_ok("v: !GetAtt A.B.C\n");
+        assert_eq!(
+            n.get("v").unwrap().to_json(),
+            serde_json::json!({"Fn::GetAtt": ["A", "B.C"]})
+        );
+        let n = parse_ok("v: !And\n  - !Condition A\n  - !Not [!Condition B]\n");
+        assert_eq!(
+            n.get("v").unwrap().to_json(),
+            serde_json::json!({"Fn::And": [{"Condition": "A"}, {"Fn::Not": [{"Condition": "B"}]}]})
+        );
+    }
+
+    #[test]
     fn spans_are_bytes_even_after_multibyte_text() {
         let text = "Desc: \"héllo\"\nKey: value\n";
         let n = parse_ok(text);

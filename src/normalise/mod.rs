@@ -2,6 +2,7 @@
 //! plus, per resource, the source nodes that `locate` walks to place findings.
 
 pub mod cloudformation;
+mod intrinsics;
 pub mod kinds;
 
 use std::collections::BTreeMap;
