@@ -241,6 +241,21 @@ fn run_input(paths: &[PathBuf]) -> i32 {
             }
         }
     }
+    let loader = crate::normalise::terraform::Loader::default();
+    for c in scan::terraform_roots(&discovery.terraform_dirs, &loader) {
+        let (u, errors) =
+            crate::normalise::terraform::normalise(&c.path, &loader, &Default::default());
+        for (file, e) in errors {
+            let at = e
+                .span
+                .map(|s| file.position(s.start))
+                .map(|p| format!(":{}:{}", p.line, p.column))
+                .unwrap_or_default();
+            eprintln!("error: {}{at}: {}", file.display, e.message);
+            code = EXIT_ERRORS;
+        }
+        units.push(u.input);
+    }
     let out = if units.len() == 1 {
         serde_json::to_string_pretty(&units[0])
     } else {

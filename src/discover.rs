@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
+use crate::normalise::terraform::config::{is_terraform_file, module_files};
+
 /// Folders never walked into: VCS data, dependencies, build output, and SAM's
 /// build copies of templates (`.aws-sam/build`), which would report every finding twice.
 const SKIP_DIRS: &[&str] = &[
@@ -33,13 +35,20 @@ pub struct Candidate {
 
 #[derive(Debug, Default)]
 pub struct Discovery {
+    /// YAML/JSON files that may be CloudFormation templates.
     pub files: Vec<Candidate>,
+    /// Directories holding Terraform files (`*.tf`, `*.tf.json`): module candidates.
+    pub terraform_dirs: Vec<Candidate>,
+    /// How many Terraform files those directories hold.
+    pub terraform_files: usize,
     /// Paths that could not be read: (path, why).
     pub errors: Vec<(String, String)>,
 }
 
 pub fn discover(paths: &[PathBuf]) -> Discovery {
     let mut found = BTreeSet::new();
+    let mut tf_dirs = BTreeSet::new();
+    let mut tf_files = BTreeSet::new();
     let mut errors = Vec::new();
     for root in paths {
         let meta = match std::fs::metadata(root) {
@@ -53,8 +62,18 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
             }
         };
         if meta.is_file() {
-            // A file named on the command line is considered whatever its extension.
-            found.insert(candidate(root));
+            if is_terraform_file(root) {
+                // A staged .tf file stands for its whole module.
+                let dir = root
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
+                tf_dirs.insert(candidate(dir));
+                tf_files.extend(module_files(dir));
+            } else if !is_tfvars(root) {
+                // A file named on the command line is considered whatever its extension.
+                found.insert(candidate(root));
+            }
             continue;
         }
         let walker = WalkDir::new(root)
@@ -63,6 +82,10 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
             .filter_entry(|e| !(e.file_type().is_dir() && e.depth() > 0 && skip_dir(e.path())));
         for entry in walker {
             match entry {
+                Ok(e) if e.file_type().is_file() && is_terraform_file(e.path()) => {
+                    tf_dirs.insert(candidate(e.path().parent().unwrap_or(Path::new("."))));
+                    tf_files.insert(e.path().to_path_buf());
+                }
                 Ok(e) if e.file_type().is_file() && is_candidate(e.path()) => {
                     found.insert(candidate(e.path()));
                 }
@@ -80,8 +103,15 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
     }
     Discovery {
         files: found.into_iter().collect(),
+        terraform_dirs: tf_dirs.into_iter().collect(),
+        terraform_files: tf_files.len(),
         errors,
     }
+}
+
+fn is_tfvars(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    name.ends_with(".tfvars") || name.ends_with(".tfvars.json")
 }
 
 fn candidate(path: &Path) -> Candidate {
@@ -125,7 +155,7 @@ fn is_candidate(path: &Path) -> bool {
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
-    TEMPLATE_EXTENSIONS.contains(&ext.as_str())
+    TEMPLATE_EXTENSIONS.contains(&ext.as_str()) && !is_tfvars(path) && !is_terraform_file(path)
 }
 
 /// A path as users see it: relative to the current directory when below it,

@@ -9,7 +9,7 @@
 use serde_json::Value as J;
 
 use crate::load::{Node, Value};
-use crate::normalise::ResourceSource;
+use crate::normalise::{Layout, ResourceSource};
 use crate::source::Span;
 
 /// The span for `path` within resource `res`.
@@ -18,7 +18,52 @@ pub fn locate(res: &ResourceSource, path: &[J]) -> Span {
         return res.name_span;
     };
     let rest = &path[1..];
-    let found = match first {
+    let found = match res.layout {
+        Layout::CloudFormation => locate_cloudformation(res, first, rest),
+        Layout::Terraform => locate_terraform(res, first, rest),
+    };
+    found.unwrap_or(res.name_span)
+}
+
+/// Terraform: properties, meta-arguments and `tags` all live in the block body;
+/// `lifecycle` is a nested block (a list of one in the tree).
+fn locate_terraform(res: &ResourceSource, first: &str, rest: &[J]) -> Option<Span> {
+    let body = &res.node;
+    match first {
+        "properties" => {
+            let (span, depth) = walk(body, rest);
+            (depth > 0).then_some(span)
+        }
+        "meta" => match rest.first().and_then(J::as_str) {
+            Some("lifecycle") => {
+                body.entry("lifecycle")
+                    .map(|e| match e.value.as_seq().and_then(|s| s.first()) {
+                        Some(block) => {
+                            let (span, depth) = walk(block, &rest[1..]);
+                            if depth > 0 {
+                                span
+                            } else {
+                                e.key_span
+                            }
+                        }
+                        None => e.key_span,
+                    })
+            }
+            Some(attr) => body.entry(attr).map(|e| target_span(e.key_span, &e.value)),
+            None => None,
+        },
+        "tags" => body
+            .entry("tags")
+            .map(|tags| match rest.first().and_then(J::as_str) {
+                Some(key) => tag_value(&tags.value, key).unwrap_or(tags.key_span),
+                None => tags.key_span,
+            }),
+        _ => None,
+    }
+}
+
+fn locate_cloudformation(res: &ResourceSource, first: &str, rest: &[J]) -> Option<Span> {
+    match first {
         "properties" => res.node.entry("Properties").and_then(|e| {
             // A path that ends at, or misses right below, `Properties` points at the name.
             let (span, depth) = walk(&e.value, rest);
@@ -49,8 +94,7 @@ pub fn locate(res: &ResourceSource, path: &[J]) -> Span {
                 None => tags.key_span,
             }),
         _ => None,
-    };
-    found.unwrap_or(res.name_span)
+    }
 }
 
 /// Follows `path` below `node`; returns the span to point at and how many
@@ -125,6 +169,7 @@ mod tests {
                 node: e.value,
                 resource_type: "AWS::Lambda::Function".into(),
                 cdk_path: None,
+                layout: Layout::CloudFormation,
             },
             file,
         )

@@ -14,6 +14,7 @@ use crate::evaluate::PolicySet;
 use crate::finding::{fingerprint, Finding};
 use crate::load::{self, LoadError, Syntax};
 use crate::locate::locate;
+use crate::normalise::terraform::{self, Loader, TerraformOptions};
 use crate::normalise::{cloudformation, Unit};
 use crate::source::{SourceFile, Span};
 
@@ -100,15 +101,50 @@ pub enum Loaded {
     Failed(InputError),
 }
 
+/// What to scan, and options for the inputs.
+#[derive(Debug, Clone, Default)]
+pub struct ScanOptions {
+    pub paths: Vec<PathBuf>,
+    pub terraform: TerraformOptions,
+}
+
+/// Scans `paths` with default input options.
 pub fn scan(paths: &[PathBuf], policies: &PolicySet) -> ScanResult {
+    scan_with(
+        &ScanOptions {
+            paths: paths.to_vec(),
+            ..Default::default()
+        },
+        policies,
+    )
+}
+
+enum Job<'a> {
+    Template(&'a Candidate),
+    Terraform(&'a Candidate),
+}
+
+pub fn scan_with(options: &ScanOptions, policies: &PolicySet) -> ScanResult {
     let started = Instant::now();
-    let discovery = discover::discover(paths);
-    let outcomes: Vec<Outcome> = discovery
+    let discovery = discover::discover(&options.paths);
+    let loader = Loader::default();
+    let root_modules = terraform_roots(&discovery.terraform_dirs, &loader);
+    let jobs: Vec<Job> = discovery
         .files
+        .iter()
+        .map(Job::Template)
+        .chain(root_modules.into_iter().map(Job::Terraform))
+        .collect();
+    let outcomes: Vec<Outcome> = jobs
         .par_iter()
         .map_init(
             || policies.engine(),
-            |engine, c| scan_file(c, policies, engine),
+            |engine, job| match job {
+                Job::Template(c) => scan_file(c, policies, engine),
+                Job::Terraform(c) => {
+                    scan_terraform(c, &loader, &options.terraform, policies, engine)
+                }
+            },
         )
         .collect();
 
@@ -125,7 +161,7 @@ pub fn scan(paths: &[PathBuf], policies: &PolicySet) -> ScanResult {
             .into_iter()
             .map(|(f, m)| InputError::plain(f, m)),
     );
-    result.stats.files = discovery.files.len();
+    result.stats.files = discovery.files.len() + discovery.terraform_files;
     for o in outcomes {
         match o {
             Outcome::Skipped(file, why) => {
@@ -219,12 +255,50 @@ pub fn load_unit(c: &Candidate) -> Loaded {
     Loaded::Unit(unit, errors)
 }
 
+/// Terraform module directories that are root modules: parsed once (in parallel),
+/// minus those that another scanned module calls as a local module — those are
+/// checked as part of their callers.
+pub fn terraform_roots<'a>(dirs: &'a [Candidate], loader: &Loader) -> Vec<&'a Candidate> {
+    let paths: Vec<PathBuf> = dirs.iter().map(|d| d.path.clone()).collect();
+    paths.par_iter().for_each(|p| {
+        loader.get(p);
+    });
+    let called = loader.called_dirs(&paths);
+    dirs.iter()
+        .filter(|d| !d.path.canonicalize().is_ok_and(|p| called.contains(&p)))
+        .collect()
+}
+
+fn scan_terraform(
+    c: &Candidate,
+    loader: &Loader,
+    options: &TerraformOptions,
+    policies: &PolicySet,
+    engine: &mut Engine,
+) -> Outcome {
+    let (unit, errors) = terraform::normalise(&c.path, loader, options);
+    let errors = errors
+        .into_iter()
+        .map(|(src, e)| InputError::load(src, e))
+        .collect();
+    evaluate_unit(unit, errors, policies, engine)
+}
+
 fn scan_file(c: &Candidate, policies: &PolicySet, engine: &mut Engine) -> Outcome {
-    let (mut unit, mut errors) = match load_unit(c) {
-        Loaded::Unit(u, e) => (u, e),
-        Loaded::Skipped(why) => return Outcome::Skipped(c.display.clone(), why),
-        Loaded::Failed(e) => return Outcome::Failed(e),
-    };
+    match load_unit(c) {
+        Loaded::Unit(u, e) => evaluate_unit(u, e, policies, engine),
+        Loaded::Skipped(why) => Outcome::Skipped(c.display.clone(), why),
+        Loaded::Failed(e) => Outcome::Failed(e),
+    }
+}
+
+/// evaluate → locate for one unit.
+fn evaluate_unit(
+    mut unit: Unit,
+    mut errors: Vec<InputError>,
+    policies: &PolicySet,
+    engine: &mut Engine,
+) -> Outcome {
     let (raw, policy_errors) = policies.evaluate(engine, &mut unit);
     errors.extend(
         policy_errors

@@ -2,6 +2,7 @@
 //! Decoding (BOM, UTF-16, invalid UTF-8, binary) happens here once, so the parsers
 //! only ever see valid text.
 
+pub mod hcl;
 pub mod json;
 pub mod node;
 pub mod yaml;

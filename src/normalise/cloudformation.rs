@@ -11,7 +11,7 @@ use std::sync::Arc;
 use serde_json::{json, Map, Value as J};
 
 use super::intrinsics::{Edge, Param, Resolver, Walk};
-use super::{kinds, unknown, Format, ResourceSource, Unit};
+use super::{kinds, unknown, Format, Layout, ResourceSource, Unit};
 use crate::load::{Entry, LoadError, Node, Value};
 use crate::source::SourceFile;
 
@@ -209,6 +209,7 @@ pub fn normalise(file: Arc<SourceFile>, root: Node) -> (Unit, Vec<LoadError>) {
                 node,
                 resource_type: rtype.to_string(),
                 cdk_path,
+                layout: Layout::CloudFormation,
             },
         );
     }

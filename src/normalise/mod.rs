@@ -4,6 +4,7 @@
 pub mod cloudformation;
 mod intrinsics;
 pub mod kinds;
+pub mod terraform;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -16,14 +17,25 @@ use crate::source::{SourceFile, Span};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Format {
     CloudFormation,
+    Terraform,
 }
 
 impl Format {
     pub fn as_str(self) -> &'static str {
         match self {
             Format::CloudFormation => "cloudformation",
+            Format::Terraform => "terraform",
         }
     }
+}
+
+/// How a resource's source is laid out, for `locate`: CloudFormation keeps
+/// properties under `Properties` and attributes (DeletionPolicy) beside it;
+/// Terraform keeps both in the block body (`lifecycle` as a nested block).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    CloudFormation,
+    Terraform,
 }
 
 /// Where a resource is written: the file, the span of its name, and its definition
@@ -35,6 +47,7 @@ pub struct ResourceSource {
     pub node: Node,
     pub resource_type: String,
     pub cdk_path: Option<String>,
+    pub layout: Layout,
 }
 
 /// One unit, ready to evaluate: the policy input and the sources behind it.

@@ -1,0 +1,197 @@
+//! A Terraform module directory, parsed: every `*.tf` / `*.tf.json` file's blocks,
+//! sorted by kind. Parsed once per directory and shared by every unit that uses it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use hcl_edit::structure::{Block, Body, Structure};
+use hcl_edit::Span as _;
+
+use crate::load::{self, LoadError};
+use crate::source::{SourceFile, Span};
+
+/// One parsed file. For `.tf.json`, `hcl` is the JSON rendered as HCL (what the
+/// expressions' spans refer to) and `source` the JSON the user wrote.
+#[derive(Debug)]
+pub struct ModuleFile {
+    pub source: Arc<SourceFile>,
+    pub hcl: Arc<str>,
+    pub json: Option<load::Node>,
+}
+
+impl ModuleFile {
+    /// The text of an expression or block, as written (HCL files) or as rendered.
+    pub fn text(&self, span: Option<std::ops::Range<usize>>) -> &str {
+        match span {
+            Some(r)
+                if r.end <= self.hcl.len()
+                    && self.hcl.is_char_boundary(r.start)
+                    && self.hcl.is_char_boundary(r.end) =>
+            {
+                &self.hcl[r]
+            }
+            _ => "",
+        }
+    }
+
+    pub fn is_json(&self) -> bool {
+        self.json.is_some()
+    }
+}
+
+/// A block and the file it is in.
+#[derive(Debug)]
+pub struct Item {
+    pub file: usize,
+    pub block: Block,
+}
+
+impl Item {
+    pub fn label(&self, i: usize) -> &str {
+        self.block.labels.get(i).map_or("", |l| l.as_str())
+    }
+
+    /// `resource "type" "name"`: from the keyword to the last label.
+    pub fn header_span(&self) -> Span {
+        let start = self.block.ident.span().map_or(0, |r| r.start);
+        let end = self
+            .block
+            .labels
+            .last()
+            .and_then(|l| match l {
+                hcl_edit::structure::BlockLabel::Ident(d) => d.span(),
+                hcl_edit::structure::BlockLabel::String(d) => d.span(),
+            })
+            .map_or(start, |r| r.end);
+        Span::new(start, end)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct ModuleConfig {
+    pub dir: PathBuf,
+    pub files: Vec<ModuleFile>,
+    pub variables: Vec<Item>,
+    pub locals: Vec<Item>,
+    pub outputs: Vec<Item>,
+    pub resources: Vec<Item>,
+    pub data: Vec<Item>,
+    pub modules: Vec<Item>,
+    pub providers: Vec<Item>,
+    /// Files that did not parse: (file, error).
+    pub errors: Vec<(Arc<SourceFile>, LoadError)>,
+}
+
+/// `*.tf` and `*.tf.json` files of a directory, sorted.
+pub fn module_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .filter(|p| is_terraform_file(p) && p.is_file())
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+pub fn is_terraform_file(p: &Path) -> bool {
+    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    name.ends_with(".tf") || name.ends_with(".tf.json")
+}
+
+impl ModuleConfig {
+    /// Parses every Terraform file of `dir`; unreadable or invalid files are
+    /// recorded in `errors` and the rest of the module is still used.
+    pub fn load(dir: &Path) -> ModuleConfig {
+        let mut config = ModuleConfig {
+            dir: dir.to_path_buf(),
+            ..Default::default()
+        };
+        for path in module_files(dir) {
+            let display = crate::discover::display_path(&path);
+            match read_file(&path, &display) {
+                Ok((file, body)) => {
+                    let index = config.files.len();
+                    config.files.push(file);
+                    config.add_body(index, body);
+                }
+                Err((source, err)) => config.errors.push((source, err)),
+            }
+        }
+        config
+    }
+
+    fn add_body(&mut self, file: usize, body: Body) {
+        for s in body.into_iter() {
+            let Structure::Block(block) = s else { continue };
+            let item = Item { file, block };
+            match item.block.ident.as_str() {
+                "variable" => self.variables.push(item),
+                "locals" => self.locals.push(item),
+                "output" => self.outputs.push(item),
+                "resource" => self.resources.push(item),
+                "data" => self.data.push(item),
+                "module" => self.modules.push(item),
+                "provider" => self.providers.push(item),
+                _ => {}
+            }
+        }
+    }
+}
+
+fn read_file(
+    path: &Path,
+    display: &str,
+) -> Result<(ModuleFile, Body), (Arc<SourceFile>, LoadError)> {
+    let fail =
+        |text: String, e: LoadError| (Arc::new(SourceFile::new(display.to_string(), text)), e);
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    if size > load::MAX_FILE_BYTES {
+        return Err(fail(
+            String::new(),
+            LoadError::whole_file(format!(
+                "file is {size} bytes, larger than the limit of {} bytes",
+                load::MAX_FILE_BYTES
+            )),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| {
+        fail(
+            String::new(),
+            LoadError::whole_file(format!("cannot read: {e}")),
+        )
+    })?;
+    let text = match load::decode(bytes.clone()) {
+        Ok(t) => t,
+        Err(e) => return Err(fail(String::from_utf8_lossy(&bytes).replace('\0', " "), e)),
+    };
+    let source = Arc::new(SourceFile::new(display.to_string(), text));
+    if display.ends_with(".json") {
+        let root = match load::json::parse(&source.text) {
+            Ok(Some(root)) => root,
+            Ok(None) => load::Node::new(Span::default(), load::Value::Map(vec![])),
+            Err(e) => return Err((source, e)),
+        };
+        let hcl = load::hcl::render_json(&root);
+        let body = load::hcl::parse(&hcl).map_err(|e| (source.clone(), e))?;
+        return Ok((
+            ModuleFile {
+                source,
+                hcl: hcl.into(),
+                json: Some(root),
+            },
+            body,
+        ));
+    }
+    let body = load::hcl::parse(&source.text).map_err(|e| (source.clone(), e))?;
+    Ok((
+        ModuleFile {
+            hcl: source.text.clone(),
+            source,
+            json: None,
+        },
+        body,
+    ))
+}

@@ -1,0 +1,767 @@
+//! Terraform expressions evaluated as far as the configuration allows.
+//!
+//! Values are JSON-like; what cannot be known before apply (resource attributes,
+//! data sources, unset variables, `count.index`, unsupported functions) is
+//! `Unknown`, carrying the expression's source text and the addresses of the
+//! resources it refers to — those become edges of the graph. Unknown never turns
+//! into a guess: an operation on an unknown operand is unknown.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
+use hcl_edit::template::{Element, Template};
+use serde_json::{json, Value as J};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum V {
+    Null,
+    Bool(bool),
+    Num(f64),
+    Str(String),
+    List(Vec<V>),
+    Obj(BTreeMap<String, V>),
+    Unknown(Arc<Unknown>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unknown {
+    /// The source text of the expression that could not be evaluated.
+    pub text: String,
+    /// Resource and data source addresses the expression refers to.
+    pub refs: BTreeSet<String>,
+}
+
+impl V {
+    pub fn unknown(text: impl Into<String>, refs: BTreeSet<String>) -> V {
+        V::Unknown(Arc::new(Unknown {
+            text: text.into(),
+            refs,
+        }))
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, V::Unknown(_))
+    }
+
+    /// Known all the way down (no unknown element or member).
+    pub fn is_wholly_known(&self) -> bool {
+        match self {
+            V::Unknown(_) => false,
+            V::List(items) => items.iter().all(V::is_wholly_known),
+            V::Obj(m) => m.values().all(V::is_wholly_known),
+            _ => true,
+        }
+    }
+
+    /// Every reference carried anywhere in the value.
+    pub fn refs(&self, out: &mut BTreeSet<String>) {
+        match self {
+            V::Unknown(u) => out.extend(u.refs.iter().cloned()),
+            V::List(items) => items.iter().for_each(|i| i.refs(out)),
+            V::Obj(m) => m.values().for_each(|v| v.refs(out)),
+            _ => {}
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            V::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The value as a template would print it.
+    fn to_text(&self) -> Option<String> {
+        match self {
+            V::Str(s) => Some(s.clone()),
+            V::Num(n) => Some(num_text(*n)),
+            V::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+
+    pub fn from_json(j: &J) -> V {
+        match j {
+            J::Null => V::Null,
+            J::Bool(b) => V::Bool(*b),
+            J::Number(n) => V::Num(n.as_f64().unwrap_or(0.0)),
+            J::String(s) => V::Str(s.clone()),
+            J::Array(a) => V::List(a.iter().map(V::from_json).collect()),
+            J::Object(o) => V::Obj(
+                o.iter()
+                    .map(|(k, v)| (k.clone(), V::from_json(v)))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The policy-input JSON: unknown becomes `{"$unknown": text}`.
+    pub fn to_json(&self) -> J {
+        match self {
+            V::Null => J::Null,
+            V::Bool(b) => J::Bool(*b),
+            V::Num(n) => num_json(*n),
+            V::Str(s) => J::String(s.clone()),
+            V::List(items) => J::Array(items.iter().map(V::to_json).collect()),
+            V::Obj(m) => J::Object(m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
+            V::Unknown(u) => json!({ "$unknown": u.text }),
+        }
+    }
+}
+
+fn num_text(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        n.to_string()
+    }
+}
+
+fn num_json(n: f64) -> J {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        J::from(n as i64)
+    } else {
+        serde_json::Number::from_f64(n).map_or(J::Null, J::Number)
+    }
+}
+
+/// What an expression can refer to, provided by the module being evaluated.
+pub trait Scope {
+    fn var(&self, name: &str) -> Option<V>;
+    fn local(&self, name: &str) -> Option<V>;
+    fn module_output(&self, module: &str, output: &str) -> Option<V>;
+    /// The full address of `type.name` when this module declares that resource.
+    fn resource(&self, rtype: &str, name: &str) -> Option<String>;
+    /// The full address of `data.type.name` when this module declares it.
+    fn data(&self, rtype: &str, name: &str) -> Option<String>;
+}
+
+/// Evaluates expressions of one file against a scope.
+pub struct Eval<'a> {
+    pub scope: &'a dyn Scope,
+    /// The text the expressions' spans refer to.
+    pub text: &'a str,
+}
+
+/// Nesting bound for evaluation (hcl-edit bounds parse nesting at 64; locals can chain).
+const MAX_EVAL_DEPTH: usize = 64;
+
+impl Eval<'_> {
+    fn source(&self, e: &impl hcl_edit::Span) -> String {
+        match e.span() {
+            Some(r)
+                if r.end <= self.text.len()
+                    && self.text.is_char_boundary(r.start)
+                    && self.text.is_char_boundary(r.end) =>
+            {
+                self.text[r].trim().to_string()
+            }
+            _ => String::new(),
+        }
+    }
+
+    /// Unknown for `expr`, carrying the references of its parts.
+    fn unknown_of(&self, expr: &impl hcl_edit::Span, parts: &[&V]) -> V {
+        let mut refs = BTreeSet::new();
+        for p in parts {
+            p.refs(&mut refs);
+        }
+        V::unknown(self.source(expr), refs)
+    }
+
+    pub fn eval(&self, expr: &Expression) -> V {
+        self.eval_at(expr, 0)
+    }
+
+    fn eval_at(&self, expr: &Expression, depth: usize) -> V {
+        if depth > MAX_EVAL_DEPTH {
+            return V::unknown(self.source(expr), BTreeSet::new());
+        }
+        let d = depth + 1;
+        match expr {
+            Expression::Null(_) => V::Null,
+            Expression::Bool(b) => V::Bool(*b.value()),
+            Expression::Number(n) => V::Num(n.value().as_f64().unwrap_or(0.0)),
+            Expression::String(s) => V::Str(s.value().clone()),
+            Expression::Array(a) => V::List(a.iter().map(|e| self.eval_at(e, d)).collect()),
+            Expression::Object(o) => {
+                let mut out = BTreeMap::new();
+                let mut unknown_keys = Vec::new();
+                for (k, v) in o.iter() {
+                    let key = match k {
+                        ObjectKey::Ident(i) => V::Str(i.as_str().to_string()),
+                        ObjectKey::Expression(e) => self.eval_at(e, d),
+                    };
+                    let value = self.eval_at(v.expr(), d);
+                    match key.to_text() {
+                        Some(k) => {
+                            out.insert(k, value);
+                        }
+                        None => unknown_keys.push(key),
+                    }
+                }
+                if unknown_keys.is_empty() {
+                    V::Obj(out)
+                } else {
+                    let parts: Vec<&V> = unknown_keys.iter().chain(out.values()).collect();
+                    self.unknown_of(o, &parts)
+                }
+            }
+            Expression::StringTemplate(t) => self.template(t, t, d),
+            Expression::HeredocTemplate(h) => {
+                let v = self.template(&h.template, &**h, d);
+                match (v, h.indent()) {
+                    (V::Str(s), Some(_)) => V::Str(dedent(&s)),
+                    (v, _) => v,
+                }
+            }
+            Expression::Parenthesis(p) => self.eval_at(p.inner(), d),
+            Expression::Variable(v) => V::unknown(v.as_str().to_string(), BTreeSet::new()),
+            Expression::Conditional(c) => {
+                let cond = self.eval_at(&c.cond_expr, d);
+                match cond {
+                    V::Bool(true) => self.eval_at(&c.true_expr, d),
+                    V::Bool(false) => self.eval_at(&c.false_expr, d),
+                    V::Str(ref s) if s == "true" => self.eval_at(&c.true_expr, d),
+                    V::Str(ref s) if s == "false" => self.eval_at(&c.false_expr, d),
+                    _ => {
+                        let t = self.eval_at(&c.true_expr, d);
+                        let f = self.eval_at(&c.false_expr, d);
+                        self.unknown_of(&**c, &[&cond, &t, &f])
+                    }
+                }
+            }
+            Expression::FuncCall(f) => {
+                let args: Vec<V> = f.args.iter().map(|a| self.eval_at(a, d)).collect();
+                let name = f.name.name.as_str();
+                let known = if f.name.is_namespaced() {
+                    None
+                } else {
+                    call(name, &args, f.args.expand_final())
+                };
+                known.unwrap_or_else(|| self.unknown_of(&**f, &args.iter().collect::<Vec<_>>()))
+            }
+            Expression::Traversal(t) => self.traversal(t, d),
+            Expression::UnaryOp(u) => {
+                let v = self.eval_at(&u.expr, d);
+                match (u.operator.value(), &v) {
+                    (UnaryOperator::Not, V::Bool(b)) => V::Bool(!b),
+                    (UnaryOperator::Neg, V::Num(n)) => V::Num(-n),
+                    _ => self.unknown_of(&**u, &[&v]),
+                }
+            }
+            Expression::BinaryOp(b) => {
+                let l = self.eval_at(&b.lhs_expr, d);
+                let r = self.eval_at(&b.rhs_expr, d);
+                binary(*b.operator.value(), &l, &r)
+                    .unwrap_or_else(|| self.unknown_of(&**b, &[&l, &r]))
+            }
+            Expression::ForExpr(f) => {
+                let coll = self.eval_at(&f.intro.collection_expr, d);
+                self.unknown_of(&**f, &[&coll])
+            }
+        }
+    }
+
+    fn template(&self, t: &Template, whole: &impl hcl_edit::Span, d: usize) -> V {
+        let mut out = String::new();
+        let mut parts = Vec::new();
+        let mut known = true;
+        for el in t.iter() {
+            match el {
+                Element::Literal(l) => out.push_str(l.value()),
+                Element::Interpolation(i) => {
+                    let v = self.eval_at(&i.expr, d);
+                    match v.to_text() {
+                        Some(s) => out.push_str(&s),
+                        None => {
+                            known = false;
+                            parts.push(v);
+                        }
+                    }
+                }
+                Element::Directive(_) => known = false,
+            }
+        }
+        if known {
+            V::Str(out)
+        } else {
+            self.unknown_of(whole, &parts.iter().collect::<Vec<_>>())
+        }
+    }
+
+    fn traversal(&self, t: &hcl_edit::expr::Traversal, d: usize) -> V {
+        let ops: Vec<&TraversalOperator> = t.operators.iter().map(|o| o.value()).collect();
+        let attr = |i: usize| match ops.get(i) {
+            Some(TraversalOperator::GetAttr(a)) => Some(a.as_str()),
+            _ => None,
+        };
+        let unknown_ref =
+            |refs: Vec<String>| V::unknown(self.source(t), refs.into_iter().collect());
+        let (base, rest) = match &t.expr {
+            Expression::Variable(root) => match root.as_str() {
+                "var" => match attr(0) {
+                    Some(name) => (
+                        self.scope.var(name).unwrap_or_else(|| unknown_ref(vec![])),
+                        1,
+                    ),
+                    None => return unknown_ref(vec![]),
+                },
+                "local" => match attr(0) {
+                    Some(name) => (
+                        self.scope
+                            .local(name)
+                            .unwrap_or_else(|| unknown_ref(vec![])),
+                        1,
+                    ),
+                    None => return unknown_ref(vec![]),
+                },
+                "module" => {
+                    let Some(m) = attr(0) else {
+                        return unknown_ref(vec![]);
+                    };
+                    // module.m[0].out: count/for_each modules are one instance here
+                    let mut i = 1;
+                    while matches!(
+                        ops.get(i),
+                        Some(TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_))
+                    ) {
+                        i += 1;
+                    }
+                    match attr(i).and_then(|o| self.scope.module_output(m, o)) {
+                        Some(v) => (v, i + 1),
+                        None => return unknown_ref(vec![]),
+                    }
+                }
+                "data" => {
+                    let refs = match (attr(0), attr(1)) {
+                        (Some(ty), Some(name)) => self.scope.data(ty, name).into_iter().collect(),
+                        _ => vec![],
+                    };
+                    return unknown_ref(refs);
+                }
+                "count" | "each" | "path" | "self" | "terraform" => return unknown_ref(vec![]),
+                rtype => {
+                    let refs = attr(0)
+                        .and_then(|name| self.scope.resource(rtype, name))
+                        .into_iter()
+                        .collect();
+                    return unknown_ref(refs);
+                }
+            },
+            other => (self.eval_at(other, d), 0),
+        };
+        let mut v = base;
+        for op in &ops[rest..] {
+            v = match (op, &v) {
+                (_, V::Unknown(_)) => return self.unknown_of(t, &[&v]),
+                (TraversalOperator::GetAttr(a), V::Obj(m)) => match m.get(a.as_str()) {
+                    Some(x) => x.clone(),
+                    None => return self.unknown_of(t, &[]),
+                },
+                (TraversalOperator::Index(e), _) => {
+                    let key = self.eval_at(e, d);
+                    match index(&v, &key) {
+                        Some(x) => x,
+                        None => return self.unknown_of(t, &[&v, &key]),
+                    }
+                }
+                (TraversalOperator::LegacyIndex(i), V::List(items)) => {
+                    match items.get(*i.value() as usize) {
+                        Some(x) => x.clone(),
+                        None => return self.unknown_of(t, &[]),
+                    }
+                }
+                _ => return self.unknown_of(t, &[&v]),
+            };
+        }
+        v
+    }
+}
+
+fn index(v: &V, key: &V) -> Option<V> {
+    match (v, key) {
+        (V::List(items), V::Num(n)) if *n >= 0.0 => items.get(*n as usize).cloned(),
+        (V::Obj(m), V::Str(k)) => m.get(k).cloned(),
+        _ => None,
+    }
+}
+
+/// `<<-EOT` heredocs: the common leading whitespace is removed.
+fn dedent(s: &str) -> String {
+    let indent = s
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    s.lines()
+        .map(|l| {
+            if l.len() >= indent {
+                &l[indent..]
+            } else {
+                l.trim_start()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + if s.ends_with('\n') { "\n" } else { "" }
+}
+
+fn binary(op: BinaryOperator, l: &V, r: &V) -> Option<V> {
+    use BinaryOperator::*;
+    // Short circuits that hold whatever the other side is.
+    match (op, l, r) {
+        (And, V::Bool(false), _) | (And, _, V::Bool(false)) => return Some(V::Bool(false)),
+        (Or, V::Bool(true), _) | (Or, _, V::Bool(true)) => return Some(V::Bool(true)),
+        _ => {}
+    }
+    if !l.is_wholly_known() || !r.is_wholly_known() {
+        return None;
+    }
+    let num = |v: &V| match v {
+        V::Num(n) => Some(*n),
+        V::Str(s) => s.parse().ok(),
+        _ => None,
+    };
+    Some(match op {
+        Eq => V::Bool(l == r),
+        NotEq => V::Bool(l != r),
+        And | Or => match (l, r) {
+            (V::Bool(a), V::Bool(b)) => V::Bool(if op == And { *a && *b } else { *a || *b }),
+            _ => return None,
+        },
+        Less | Greater | LessEq | GreaterEq => {
+            let (a, b) = (num(l)?, num(r)?);
+            V::Bool(match op {
+                Less => a < b,
+                Greater => a > b,
+                LessEq => a <= b,
+                _ => a >= b,
+            })
+        }
+        Plus | Minus | Mul | Div | Mod => {
+            let (a, b) = (num(l)?, num(r)?);
+            V::Num(match op {
+                Plus => a + b,
+                Minus => a - b,
+                Mul => a * b,
+                Div if b != 0.0 => a / b,
+                Mod if b != 0.0 => a % b,
+                _ => return None,
+            })
+        }
+    })
+}
+
+/// Terraform built-in functions over known values; `None` when the function is not
+/// known here or an argument is unknown.
+fn call(name: &str, args: &[V], expand_final: bool) -> Option<V> {
+    let args: Vec<V> = if expand_final {
+        let (last, init) = args.split_last()?;
+        match last {
+            V::List(items) => init.iter().cloned().chain(items.iter().cloned()).collect(),
+            _ => return None,
+        }
+    } else {
+        args.to_vec()
+    };
+    // Functions that may succeed with unknown arguments.
+    match name {
+        "try" => return args.first().filter(|a| a.is_wholly_known()).cloned(),
+        "coalesce" => {
+            for a in &args {
+                match a {
+                    V::Unknown(_) => return None,
+                    V::Null => continue,
+                    V::Str(s) if s.is_empty() => continue,
+                    v => return Some(v.clone()),
+                }
+            }
+            return None;
+        }
+        _ => {}
+    }
+    if !args.iter().all(V::is_wholly_known) {
+        return None;
+    }
+    let s = |i: usize| args.get(i).and_then(V::to_text);
+    let list = |i: usize| match args.get(i) {
+        Some(V::List(l)) => Some(l.clone()),
+        _ => None,
+    };
+    Some(match name {
+        "jsonencode" => V::Str(serde_json::to_string(&args.first()?.to_json()).ok()?),
+        "jsondecode" => V::from_json(&serde_json::from_str(&s(0)?).ok()?),
+        "yamlencode" => return None,
+        "merge" => {
+            let mut out = BTreeMap::new();
+            for a in &args {
+                match a {
+                    V::Obj(m) => out.extend(m.clone()),
+                    V::Null => {}
+                    _ => return None,
+                }
+            }
+            V::Obj(out)
+        }
+        "lookup" => match args.first()? {
+            V::Obj(m) => match m.get(&s(1)?) {
+                Some(v) => v.clone(),
+                None => args.get(2)?.clone(),
+            },
+            _ => return None,
+        },
+        "concat" => V::List(
+            args.iter()
+                .map(|a| match a {
+                    V::List(l) => Some(l.clone()),
+                    _ => None,
+                })
+                .collect::<Option<Vec<_>>>()?
+                .concat(),
+        ),
+        "format" => V::Str(format_string(&s(0)?, &args[1..])?),
+        "join" => V::Str(
+            list(1)?
+                .iter()
+                .map(V::to_text)
+                .collect::<Option<Vec<_>>>()?
+                .join(&s(0)?),
+        ),
+        "split" => V::List(
+            s(1)?
+                .split(s(0)?.as_str())
+                .map(|x| V::Str(x.to_string()))
+                .collect(),
+        ),
+        "lower" => V::Str(s(0)?.to_lowercase()),
+        "upper" => V::Str(s(0)?.to_uppercase()),
+        "trimspace" => V::Str(s(0)?.trim().to_string()),
+        "replace" if !s(1)?.starts_with('/') => V::Str(s(0)?.replace(&s(1)?, &s(2)?)),
+        "startswith" => V::Bool(s(0)?.starts_with(&s(1)?)),
+        "endswith" => V::Bool(s(0)?.ends_with(&s(1)?)),
+        "tostring" => match args.first()? {
+            V::Null => V::Null,
+            v => V::Str(v.to_text()?),
+        },
+        "tonumber" => match args.first()? {
+            V::Num(n) => V::Num(*n),
+            V::Str(x) => V::Num(x.parse().ok()?),
+            V::Null => V::Null,
+            _ => return None,
+        },
+        "tobool" => match args.first()? {
+            V::Bool(b) => V::Bool(*b),
+            V::Str(x) if x == "true" => V::Bool(true),
+            V::Str(x) if x == "false" => V::Bool(false),
+            V::Null => V::Null,
+            _ => return None,
+        },
+        "tolist" => V::List(list(0)?),
+        "toset" | "distinct" => {
+            let mut out: Vec<V> = Vec::new();
+            for v in list(0)? {
+                if !out.contains(&v) {
+                    out.push(v);
+                }
+            }
+            V::List(out)
+        }
+        "tomap" => match args.first()? {
+            V::Obj(m) => V::Obj(m.clone()),
+            _ => return None,
+        },
+        "compact" => V::List(
+            list(0)?
+                .into_iter()
+                .filter(|v| !matches!(v, V::Null) && v.as_str() != Some(""))
+                .collect(),
+        ),
+        "flatten" => {
+            fn flat(items: Vec<V>, out: &mut Vec<V>) {
+                for i in items {
+                    match i {
+                        V::List(l) => flat(l, out),
+                        v => out.push(v),
+                    }
+                }
+            }
+            let mut out = Vec::new();
+            flat(list(0)?, &mut out);
+            V::List(out)
+        }
+        "length" => V::Num(match args.first()? {
+            V::List(l) => l.len(),
+            V::Obj(m) => m.len(),
+            V::Str(x) => x.chars().count(),
+            _ => return None,
+        } as f64),
+        "element" => {
+            let l = list(0)?;
+            let i = match args.get(1)? {
+                V::Num(n) => *n as usize,
+                _ => return None,
+            };
+            l.get(i % l.len().max(1))?.clone()
+        }
+        "contains" => V::Bool(list(0)?.contains(args.get(1)?)),
+        "keys" => match args.first()? {
+            V::Obj(m) => V::List(m.keys().map(|k| V::Str(k.clone())).collect()),
+            _ => return None,
+        },
+        "values" => match args.first()? {
+            V::Obj(m) => V::List(m.values().cloned().collect()),
+            _ => return None,
+        },
+        "max" | "min" => {
+            let nums: Vec<f64> = args
+                .iter()
+                .map(|a| match a {
+                    V::Num(n) => Some(*n),
+                    _ => None,
+                })
+                .collect::<Option<_>>()?;
+            let pick = if name == "max" { f64::max } else { f64::min };
+            V::Num(nums.into_iter().reduce(pick)?)
+        }
+        "abs" => match args.first()? {
+            V::Num(n) => V::Num(n.abs()),
+            _ => return None,
+        },
+        "substr" => {
+            let text = s(0)?;
+            let (off, len) = match (args.get(1)?, args.get(2)?) {
+                (V::Num(o), V::Num(l)) => (*o as usize, *l),
+                _ => return None,
+            };
+            let chars: Vec<char> = text.chars().collect();
+            let end = if len < 0.0 {
+                chars.len()
+            } else {
+                (off + len as usize).min(chars.len())
+            };
+            V::Str(chars.get(off.min(chars.len())..end)?.iter().collect())
+        }
+        _ => return None,
+    })
+}
+
+/// `format` with the verbs modules use for names: %s, %d, %v, %q and %%.
+fn format_string(spec: &str, args: &[V]) -> Option<String> {
+    let mut out = String::new();
+    let mut it = spec.chars().peekable();
+    let mut next = args.iter();
+    while let Some(c) = it.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match it.next()? {
+            '%' => out.push('%'),
+            's' | 'v' => out.push_str(&next.next()?.to_text()?),
+            'd' => match next.next()? {
+                V::Num(n) => out.push_str(&format!("{}", *n as i64)),
+                _ => return None,
+            },
+            'q' => out.push_str(&serde_json::to_string(&next.next()?.to_text()?).ok()?),
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    struct TestScope {
+        vars: HashMap<String, V>,
+    }
+
+    impl Scope for TestScope {
+        fn var(&self, name: &str) -> Option<V> {
+            self.vars.get(name).cloned()
+        }
+        fn local(&self, _: &str) -> Option<V> {
+            None
+        }
+        fn module_output(&self, _: &str, _: &str) -> Option<V> {
+            None
+        }
+        fn resource(&self, rtype: &str, name: &str) -> Option<String> {
+            (rtype == "aws_lambda_function").then(|| format!("{rtype}.{name}"))
+        }
+        fn data(&self, rtype: &str, name: &str) -> Option<String> {
+            Some(format!("data.{rtype}.{name}"))
+        }
+    }
+
+    fn eval(src: &str) -> V {
+        let mut vars = HashMap::new();
+        vars.insert("env".to_string(), V::Str("prod".into()));
+        vars.insert(
+            "tags".to_string(),
+            V::Obj([("Owner".to_string(), V::Str("me".into()))].into()),
+        );
+        let scope = TestScope { vars };
+        let expr = hcl_edit::parser::parse_expr(src).unwrap();
+        Eval {
+            scope: &scope,
+            text: src,
+        }
+        .eval(&expr)
+    }
+
+    #[test]
+    fn known_values() {
+        assert_eq!(eval(r#""orders-${var.env}""#), V::Str("orders-prod".into()));
+        assert_eq!(eval(r#"var.env == "prod" ? 30 : 7"#), V::Num(30.0));
+        assert_eq!(
+            eval(r#"merge(var.tags, {Team = "x"})["Team"]"#),
+            V::Str("x".into())
+        );
+        assert_eq!(
+            eval(r#"jsonencode({a = [1, true]})"#),
+            V::Str(r#"{"a":[1,true]}"#.into())
+        );
+        assert_eq!(
+            eval(r#"format("%s-%d", var.env, 3)"#),
+            V::Str("prod-3".into())
+        );
+        assert_eq!(eval(r#"lookup(var.tags, "Nope", "d")"#), V::Str("d".into()));
+        assert_eq!(eval("coalesce(null, \"\", \"x\")"), V::Str("x".into()));
+        assert_eq!(eval("length([1, 2]) + 1"), V::Num(3.0));
+        assert_eq!(
+            eval("<<-EOT\n    a\n      b\n    EOT").to_json(),
+            json!("a\n  b\n")
+        );
+    }
+
+    #[test]
+    fn unknown_values_carry_their_text_and_references() {
+        let v = eval(r#""/aws/lambda/${aws_lambda_function.charge.function_name}""#);
+        let V::Unknown(u) = v else { panic!("{v:?}") };
+        assert_eq!(
+            u.text,
+            r#""/aws/lambda/${aws_lambda_function.charge.function_name}""#
+        );
+        assert_eq!(
+            u.refs.iter().collect::<Vec<_>>(),
+            vec!["aws_lambda_function.charge"]
+        );
+        let V::Unknown(u) = eval("data.aws_ami.ubuntu.id") else {
+            panic!()
+        };
+        assert!(u.refs.contains("data.aws_ami.ubuntu"));
+        assert!(eval("var.missing").is_unknown());
+        assert!(eval("count.index").is_unknown());
+        assert!(eval("upper(var.missing)").is_unknown());
+        assert!(eval("[for x in var.tags : x]").is_unknown());
+        assert!(eval("var.missing ? 1 : 2").is_unknown());
+        assert_eq!(eval("var.missing && false"), V::Bool(false));
+        assert!(eval("provider::aws::arn_parse(\"x\")").is_unknown());
+    }
+}

@@ -1,0 +1,366 @@
+//! Module instances: the root module and every module call expanded into it, each
+//! with its variables, lazily evaluated locals and outputs, and the provider
+//! configurations (default tags) it sees.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use hcl_edit::structure::Structure;
+
+use super::config::{Item, ModuleConfig};
+use super::eval::{Eval, Scope, V};
+use super::{attr, is_local_source, Loader};
+
+/// Module nesting deeper than this is not expanded (and said so).
+const MAX_MODULE_DEPTH: usize = 16;
+
+pub(super) enum Slot<T> {
+    InProgress,
+    Done(T),
+}
+
+pub(super) enum Child {
+    Instance(usize),
+    /// `count = 0` / empty `for_each`: the module is not instantiated.
+    Absent,
+    Unresolved,
+}
+
+pub(super) struct Instance {
+    pub(super) config: Arc<ModuleConfig>,
+    /// `module.a.module.b.` (empty in the root module)
+    pub(super) prefix: String,
+    /// The key in `.terraform/modules/modules.json` (`a.b`; empty for the root).
+    pub(super) key: String,
+    pub(super) depth: usize,
+    pub(super) vars: HashMap<String, V>,
+    /// Provider configurations visible here ("aws", "aws.west") and their default tags.
+    pub(super) providers: RefCell<BTreeMap<String, V>>,
+    pub(super) locals: RefCell<HashMap<String, Slot<V>>>,
+    pub(super) children: RefCell<HashMap<String, Slot<Child>>>,
+}
+
+pub(super) struct Builder<'l> {
+    pub(super) loader: &'l Loader,
+    pub(super) registry: HashMap<String, PathBuf>,
+    pub(super) instances: RefCell<Vec<Rc<Instance>>>,
+    pub(super) notes: RefCell<Vec<String>>,
+}
+
+pub(super) struct InstanceScope<'b> {
+    pub(super) b: &'b Builder<'b>,
+    pub(super) inst: Rc<Instance>,
+}
+
+impl Scope for InstanceScope<'_> {
+    fn var(&self, name: &str) -> Option<V> {
+        self.inst.vars.get(name).cloned()
+    }
+
+    fn local(&self, name: &str) -> Option<V> {
+        match self.inst.locals.borrow().get(name) {
+            Some(Slot::Done(v)) => return Some(v.clone()),
+            Some(Slot::InProgress) => return None, // a cycle: unknown
+            None => {}
+        }
+        let (item, a) = self
+            .inst
+            .config
+            .locals
+            .iter()
+            .find_map(|item| attr(&item.block.body, name).map(|a| (item, a)))?;
+        self.inst
+            .locals
+            .borrow_mut()
+            .insert(name.to_string(), Slot::InProgress);
+        let v = self.eval_in(item.file, &a.value);
+        self.inst
+            .locals
+            .borrow_mut()
+            .insert(name.to_string(), Slot::Done(v.clone()));
+        Some(v)
+    }
+
+    fn module_output(&self, module: &str, output: &str) -> Option<V> {
+        match self.b.child(&self.inst, module)? {
+            ChildRef::Instance(child) => {
+                let scope = InstanceScope {
+                    b: self.b,
+                    inst: child.clone(),
+                };
+                let item = child.config.outputs.iter().find(|o| o.label(0) == output)?;
+                let value = attr(&item.block.body, "value")?;
+                Some(scope.eval_in(item.file, &value.value))
+            }
+            ChildRef::Absent => Some(V::List(vec![])),
+        }
+    }
+
+    fn resource(&self, rtype: &str, name: &str) -> Option<String> {
+        self.inst
+            .config
+            .resources
+            .iter()
+            .any(|r| r.label(0) == rtype && r.label(1) == name)
+            .then(|| format!("{}{rtype}.{name}", self.inst.prefix))
+    }
+
+    fn data(&self, rtype: &str, name: &str) -> Option<String> {
+        self.inst
+            .config
+            .data
+            .iter()
+            .any(|r| r.label(0) == rtype && r.label(1) == name)
+            .then(|| format!("{}data.{rtype}.{name}", self.inst.prefix))
+    }
+}
+
+impl InstanceScope<'_> {
+    pub(super) fn eval_in(&self, file: usize, expr: &hcl_edit::expr::Expression) -> V {
+        Eval {
+            scope: self,
+            text: &self.inst.config.files[file].hcl,
+        }
+        .eval(expr)
+    }
+}
+
+pub(super) enum ChildRef {
+    Instance(Rc<Instance>),
+    Absent,
+}
+
+/// Variable defaults and tfvars cannot refer to anything.
+pub(super) struct EmptyScope;
+
+impl Scope for EmptyScope {
+    fn var(&self, _: &str) -> Option<V> {
+        None
+    }
+    fn local(&self, _: &str) -> Option<V> {
+        None
+    }
+    fn module_output(&self, _: &str, _: &str) -> Option<V> {
+        None
+    }
+    fn resource(&self, _: &str, _: &str) -> Option<String> {
+        None
+    }
+    fn data(&self, _: &str, _: &str) -> Option<String> {
+        None
+    }
+}
+
+pub(super) fn variable_values(
+    config: &ModuleConfig,
+    inputs: &HashMap<String, V>,
+    prefix: &str,
+) -> HashMap<String, V> {
+    let mut vars = HashMap::new();
+    for item in &config.variables {
+        let name = item.label(0).to_string();
+        let value = inputs.get(&name).cloned().or_else(|| {
+            attr(&item.block.body, "default").map(|d| {
+                Eval {
+                    scope: &EmptyScope,
+                    text: &config.files[item.file].hcl,
+                }
+                .eval(&d.value)
+            })
+        });
+        let value =
+            value.unwrap_or_else(|| V::unknown(format!("{prefix}var.{name}"), BTreeSet::new()));
+        vars.insert(name, value);
+    }
+    vars
+}
+
+impl<'l> Builder<'l> {
+    pub(super) fn child(&self, parent: &Rc<Instance>, name: &str) -> Option<ChildRef> {
+        if let Some(slot) = parent.children.borrow().get(name) {
+            return match slot {
+                Slot::Done(Child::Instance(i)) => {
+                    Some(ChildRef::Instance(self.instances.borrow()[*i].clone()))
+                }
+                Slot::Done(Child::Absent) => Some(ChildRef::Absent),
+                _ => None,
+            };
+        }
+        parent
+            .children
+            .borrow_mut()
+            .insert(name.to_string(), Slot::InProgress);
+        let child = self.instantiate(parent, name);
+        let result = match &child {
+            Child::Instance(i) => Some(ChildRef::Instance(self.instances.borrow()[*i].clone())),
+            Child::Absent => Some(ChildRef::Absent),
+            Child::Unresolved => None,
+        };
+        parent
+            .children
+            .borrow_mut()
+            .insert(name.to_string(), Slot::Done(child));
+        result
+    }
+
+    fn instantiate(&self, parent: &Rc<Instance>, name: &str) -> Child {
+        let Some(item) = parent.config.modules.iter().find(|m| m.label(0) == name) else {
+            return Child::Unresolved;
+        };
+        let scope = InstanceScope {
+            b: self,
+            inst: parent.clone(),
+        };
+        let body = &item.block.body;
+        let address = format!("{}module.{name}", parent.prefix);
+        if instance_count_is_zero(&scope, item) {
+            self.notes.borrow_mut().push(format!(
+                "{address}: count/for_each is known to be empty; not expanded"
+            ));
+            return Child::Absent;
+        }
+        let key = if parent.key.is_empty() {
+            name.to_string()
+        } else {
+            format!("{}.{name}", parent.key)
+        };
+        let source = attr(body, "source").map(|a| scope.eval_in(item.file, &a.value));
+        let dir = match source.as_ref().and_then(V::as_str) {
+            Some(s) if is_local_source(s) => Some(parent.config.dir.join(s)),
+            Some(_) => self.registry.get(&key).cloned(),
+            None => None,
+        };
+        let Some(dir) = dir.filter(|d| d.is_dir()) else {
+            let source = source.as_ref().and_then(V::as_str).unwrap_or("?");
+            self.notes.borrow_mut().push(format!(
+                "{address}: module source \"{source}\" is not available locally (run `terraform init` for registry and git modules); its resources are not checked"
+            ));
+            return Child::Unresolved;
+        };
+        if parent.depth + 1 > MAX_MODULE_DEPTH {
+            self.notes.borrow_mut().push(format!(
+                "{address}: modules nested deeper than {MAX_MODULE_DEPTH} levels are not expanded"
+            ));
+            return Child::Unresolved;
+        }
+        let mut inputs = HashMap::new();
+        for s in body.iter() {
+            if let Structure::Attribute(a) = s {
+                let k = a.key.as_str();
+                if ![
+                    "source",
+                    "version",
+                    "count",
+                    "for_each",
+                    "providers",
+                    "depends_on",
+                ]
+                .contains(&k)
+                {
+                    inputs.insert(k.to_string(), scope.eval_in(item.file, &a.value));
+                }
+            }
+        }
+        let mut providers = parent.providers.borrow().clone();
+        if let Some(map) = attr(body, "providers") {
+            if let hcl_edit::expr::Expression::Object(o) = &map.value {
+                for (k, v) in o.iter() {
+                    let child_name = match k {
+                        hcl_edit::expr::ObjectKey::Ident(i) => i.as_str().to_string(),
+                        hcl_edit::expr::ObjectKey::Expression(e) => traversal_name(e),
+                    };
+                    let parent_name = traversal_name(v.expr());
+                    let tags = parent
+                        .providers
+                        .borrow()
+                        .get(&parent_name)
+                        .cloned()
+                        .unwrap_or(V::Obj(BTreeMap::new()));
+                    providers.insert(child_name, tags);
+                }
+            }
+        }
+        let config = self.loader.get(&dir);
+        let prefix = format!("{address}.");
+        let vars = variable_values(&config, &inputs, &prefix);
+        let inst = Rc::new(Instance {
+            config,
+            prefix,
+            key,
+            depth: parent.depth + 1,
+            vars,
+            providers: RefCell::new(providers),
+            locals: RefCell::new(HashMap::new()),
+            children: RefCell::new(HashMap::new()),
+        });
+        self.add_own_providers(&inst);
+        let mut instances = self.instances.borrow_mut();
+        instances.push(inst);
+        Child::Instance(instances.len() - 1)
+    }
+
+    /// Provider blocks of a module: their `default_tags`, by `aws` / `aws.alias`.
+    pub(super) fn add_own_providers(&self, inst: &Rc<Instance>) {
+        let scope = InstanceScope {
+            b: self,
+            inst: inst.clone(),
+        };
+        for p in &inst.config.providers {
+            let body = &p.block.body;
+            let name = match attr(body, "alias").map(|a| scope.eval_in(p.file, &a.value)) {
+                Some(V::Str(alias)) => format!("{}.{alias}", p.label(0)),
+                _ => p.label(0).to_string(),
+            };
+            let tags = body
+                .iter()
+                .find_map(|s| match s {
+                    Structure::Block(b) if b.ident.as_str() == "default_tags" => {
+                        attr(&b.body, "tags")
+                    }
+                    _ => None,
+                })
+                .map(|a| scope.eval_in(p.file, &a.value))
+                .unwrap_or(V::Obj(BTreeMap::new()));
+            inst.providers.borrow_mut().insert(name, tags);
+        }
+    }
+}
+
+/// `aws.west` from a traversal expression, as written.
+pub(super) fn traversal_name(e: &hcl_edit::expr::Expression) -> String {
+    use hcl_edit::expr::{Expression, TraversalOperator};
+    match e {
+        Expression::Variable(v) => v.as_str().to_string(),
+        Expression::Traversal(t) => {
+            let mut s = traversal_name(&t.expr);
+            for op in &t.operators {
+                if let TraversalOperator::GetAttr(a) = op.value() {
+                    s.push('.');
+                    s.push_str(a.as_str());
+                }
+            }
+            s
+        }
+        _ => String::new(),
+    }
+}
+
+pub(super) fn instance_count_is_zero(scope: &InstanceScope, item: &Item) -> bool {
+    let body = &item.block.body;
+    if let Some(c) = attr(body, "count") {
+        if matches!(scope.eval_in(item.file, &c.value), V::Num(n) if n == 0.0) {
+            return true;
+        }
+    }
+    if let Some(f) = attr(body, "for_each") {
+        return match scope.eval_in(item.file, &f.value) {
+            V::List(l) => l.is_empty(),
+            V::Obj(m) => m.is_empty(),
+            _ => false,
+        };
+    }
+    false
+}

@@ -1,0 +1,246 @@
+//! Resources (and data sources) of a module instance into the policy input:
+//! properties, meta-arguments, merged tags, edges, and the source tree for `locate`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use hcl_edit::structure::{Block, Body, Structure};
+use hcl_edit::Span as _;
+use serde_json::{json, Map, Value as J};
+
+use super::config::Item;
+use super::eval::{Scope, V};
+use super::modules::{instance_count_is_zero, traversal_name, InstanceScope};
+use super::{attr, nodes};
+use crate::normalise::{Layout, ResourceSource};
+
+/// Meta-arguments: not resource properties.
+const META_ARGUMENTS: &[&str] = &["count", "for_each", "depends_on", "provider"];
+
+#[derive(Default)]
+pub(super) struct Emitted {
+    pub(super) resources: Map<String, J>,
+    pub(super) data: Map<String, J>,
+    pub(super) by_kind: BTreeMap<String, Vec<String>>,
+    pub(super) edges: Vec<J>,
+    pub(super) sources: BTreeMap<String, ResourceSource>,
+    pub(super) notes: Vec<String>,
+}
+
+pub(super) fn emit_resource(scope: &InstanceScope, item: &Item, out: &mut Emitted) {
+    let inst = &scope.inst;
+    let rtype = item.label(0);
+    let address = format!("{}{rtype}.{}", inst.prefix, item.label(1));
+    if instance_count_is_zero(scope, item) {
+        out.notes.push(format!(
+            "{address}: count/for_each is known to be empty; the resource does not exist"
+        ));
+        return;
+    }
+    let file = &inst.config.files[item.file];
+    let body = &item.block.body;
+    let (properties, lifecycle) = block_properties(scope, item.file, body);
+    let mut meta = Map::new();
+    meta.insert("module".into(), json!(inst.prefix.trim_end_matches('.')));
+    for key in ["count", "for_each"] {
+        if let Some(a) = attr(body, key) {
+            meta.insert(key.into(), scope.eval_in(item.file, &a.value).to_json());
+        }
+    }
+    let provider = attr(body, "provider").map(|a| traversal_name(&a.value));
+    if let Some(p) = &provider {
+        meta.insert("provider".into(), json!(p));
+    }
+    if let Some(l) = lifecycle {
+        meta.insert("lifecycle".into(), l.to_json());
+    }
+    let mut edges = Vec::new();
+    if let Some(d) = attr(body, "depends_on") {
+        let mut names = Vec::new();
+        if let hcl_edit::expr::Expression::Array(a) = &d.value {
+            for e in a.iter() {
+                let n = traversal_name(e);
+                let (target, known) = if let Some(rest) = n.strip_prefix("module.") {
+                    (
+                        format!(
+                            "{}module.{}",
+                            inst.prefix,
+                            rest.split('.').next().unwrap_or("")
+                        ),
+                        false,
+                    )
+                } else {
+                    let mut parts = n.splitn(3, '.');
+                    let (a, b) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+                    if a == "data" {
+                        let c = parts.next().unwrap_or("");
+                        (scope.data(b, c).unwrap_or_default(), true)
+                    } else {
+                        (scope.resource(a, b).unwrap_or_default(), true)
+                    }
+                };
+                if known && !target.is_empty() {
+                    edges.push(json!({"from": address, "to": target, "path": ["meta", "depends_on"], "via": "depends_on"}));
+                }
+                names.push(json!(if target.is_empty() { n } else { target }));
+            }
+        }
+        meta.insert("depends_on".into(), J::Array(names));
+    }
+    collect_edges(
+        &address,
+        &properties,
+        &mut vec![json!("properties")],
+        &mut edges,
+    );
+
+    let provider_name =
+        provider.unwrap_or_else(|| rtype.split('_').next().unwrap_or("").to_string());
+    let default_tags = inst.providers.borrow().get(&provider_name).cloned();
+    let tags = merge_tags(
+        default_tags,
+        match &properties {
+            V::Obj(m) => m.get("tags").cloned(),
+            _ => None,
+        },
+    );
+
+    let (node, name_span) = nodes::resource_node(file, item, rtype);
+    out.by_kind
+        .entry(rtype.to_string())
+        .or_default()
+        .push(address.clone());
+    out.edges.extend(edges);
+    out.resources.insert(
+        address.clone(),
+        json!({
+            "address": address,
+            "type": rtype,
+            "kind": rtype,
+            "properties": properties.to_json(),
+            "tags": tags.to_json(),
+            "meta": meta,
+            "file": file.source.display,
+            "line": file.source.position(name_span.start).line,
+        }),
+    );
+    out.sources.insert(
+        address,
+        ResourceSource {
+            file: file.source.clone(),
+            name_span,
+            node,
+            resource_type: rtype.to_string(),
+            cdk_path: None,
+            layout: Layout::Terraform,
+        },
+    );
+}
+
+/// A data source: an input, not a resource to check; kept for policies that
+/// look at what a resource reads (an AMI from `data.aws_ami`).
+pub(super) fn emit_data(scope: &InstanceScope, item: &Item, out: &mut Emitted) {
+    let inst = &scope.inst;
+    let address = format!("{}data.{}.{}", inst.prefix, item.label(0), item.label(1));
+    let (properties, _) = block_properties(scope, item.file, &item.block.body);
+    let file = &inst.config.files[item.file].source;
+    out.data.insert(
+        address.clone(),
+        json!({
+            "address": address,
+            "type": item.label(0),
+            "properties": properties.to_json(),
+            "file": file.display,
+            "line": file.position(item.header_span().start).line,
+        }),
+    );
+}
+
+/// Resource tags over the provider's default tags; unknown when either is unknown
+/// (a required tag might be among them).
+fn merge_tags(default_tags: Option<V>, tags: Option<V>) -> V {
+    let mut out = BTreeMap::new();
+    for t in [default_tags, tags].into_iter().flatten() {
+        match t {
+            V::Obj(m) => out.extend(m),
+            V::Null => {}
+            other => return other,
+        }
+    }
+    V::Obj(out)
+}
+
+/// A block body as properties (attributes; nested blocks as lists of objects;
+/// `dynamic` blocks unknown) and its `lifecycle` block, if any.
+fn block_properties(scope: &InstanceScope, file: usize, body: &Body) -> (V, Option<V>) {
+    let mut props: BTreeMap<String, V> = BTreeMap::new();
+    let mut lifecycle = None;
+    for s in body.iter() {
+        match s {
+            Structure::Attribute(a) => {
+                let k = a.key.as_str();
+                if !META_ARGUMENTS.contains(&k) {
+                    props.insert(k.to_string(), scope.eval_in(file, &a.value));
+                }
+            }
+            Structure::Block(b) => match b.ident.as_str() {
+                "lifecycle" => lifecycle = Some(block_properties(scope, file, &b.body).0),
+                "provisioner" | "connection" => {}
+                "dynamic" => {
+                    let name = b.labels.first().map_or("", |l| l.as_str()).to_string();
+                    let for_each = attr(&b.body, "for_each").map(|a| scope.eval_in(file, &a.value));
+                    let mut refs = BTreeSet::new();
+                    if let Some(f) = &for_each {
+                        f.refs(&mut refs);
+                    }
+                    props.insert(name, V::unknown(block_text(scope, file, b), refs));
+                }
+                ident => {
+                    let nested = block_properties(scope, file, &b.body).0;
+                    if let V::List(items) = props
+                        .entry(ident.to_string())
+                        .or_insert_with(|| V::List(vec![]))
+                    {
+                        items.push(nested);
+                    }
+                }
+            },
+        }
+    }
+    (V::Obj(props), lifecycle)
+}
+
+fn block_text(scope: &InstanceScope, file: usize, b: &Block) -> String {
+    let text = scope.inst.config.files[file].text(b.span());
+    // The header is enough to recognise the block.
+    text.lines().next().unwrap_or("").trim().to_string()
+}
+
+/// Edges from every reference an unknown value carries, at its path.
+fn collect_edges(from: &str, v: &V, path: &mut Vec<J>, out: &mut Vec<J>) {
+    match v {
+        V::Unknown(u) => {
+            for to in &u.refs {
+                if to != from {
+                    out.push(
+                        json!({"from": from, "to": to, "path": path.clone(), "via": "reference"}),
+                    );
+                }
+            }
+        }
+        V::List(items) => {
+            for (i, item) in items.iter().enumerate() {
+                path.push(json!(i));
+                collect_edges(from, item, path, out);
+                path.pop();
+            }
+        }
+        V::Obj(m) => {
+            for (k, item) in m {
+                path.push(json!(k));
+                collect_edges(from, item, path, out);
+                path.pop();
+            }
+        }
+        _ => {}
+    }
+}
