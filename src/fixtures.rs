@@ -1,9 +1,12 @@
 //! The fixture harness: runs each rule's fixtures (`<dir>/<RULE-ID>/`) and compares
 //! the rule's findings with `expected.json`. The built-in test suite uses it, and
 //! so will `opsgate test` for a team's own policies.
+//!
+//! CloudFormation fixtures are template files in the rule directory; Terraform
+//! fixtures are module directories under its `terraform/`.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Deserialize;
 
@@ -16,6 +19,10 @@ use crate::scan;
 pub struct Expected {
     pub resource: String,
     pub line: usize,
+    /// The file, relative to a Terraform fixture directory (modules span several
+    /// files); compared only when given.
+    #[serde(default)]
+    pub file: Option<String>,
     /// Compared only when given.
     #[serde(default)]
     pub severity: Option<String>,
@@ -29,7 +36,7 @@ pub struct Failure {
     pub message: String,
 }
 
-/// Fixture files every rule must have, per format it covers.
+/// Fixtures every rule must have, per format it covers.
 pub fn required_files(format: &str) -> &'static [&'static str] {
     match format {
         "cloudformation" => &[
@@ -39,12 +46,18 @@ pub fn required_files(format: &str) -> &'static [&'static str] {
             "pass.json",
             "unknown.yaml",
         ],
+        "terraform" => &[
+            "terraform/fail",
+            "terraform/pass",
+            "terraform/unknown",
+            "terraform/module",
+        ],
         _ => &[],
     }
 }
 
 /// Runs every rule's fixtures under `dir`; an empty result means all passed.
-/// `checked` counts the fixture files compared.
+/// `checked` counts the fixtures compared.
 pub fn run(policies: &PolicySet, dir: &Path, checked: &mut usize) -> Vec<Failure> {
     let mut failures = Vec::new();
     for rule in &policies.rules {
@@ -82,33 +95,29 @@ pub fn run(policies: &PolicySet, dir: &Path, checked: &mut usize) -> Vec<Failure
                 }
             }
         }
-        for file in fixture_files(&rule_dir) {
-            let name = file
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or("")
-                .to_string();
+        for name in fixture_names(&rule_dir) {
             if !expected.contains_key(&name) {
-                failures.push(fail(
-                    &name,
-                    "fixture file is not listed in expected.json".into(),
-                ));
+                failures.push(fail(&name, "fixture is not listed in expected.json".into()));
             }
         }
         for (name, want) in &expected {
             *checked += 1;
             let path = rule_dir.join(name);
-            if !path.is_file() {
+            if !path.exists() {
                 failures.push(fail(name, format!("{} does not exist", path.display())));
                 continue;
             }
             let result = scan::scan(std::slice::from_ref(&path), policies);
             if result.stats.units != 1 {
-                failures.push(fail(name, "is not scanned as a template".into()));
+                failures.push(fail(
+                    name,
+                    format!("{} units scanned, expected 1", result.stats.units),
+                ));
             }
             for e in &result.errors {
                 failures.push(fail(name, format!("error: {}: {}", e.file, e.message)));
             }
+            let prefix = format!("{}/", crate::discover::display_path(&path));
             let mut got: Vec<Expected> = result
                 .findings
                 .iter()
@@ -116,17 +125,25 @@ pub fn run(policies: &PolicySet, dir: &Path, checked: &mut usize) -> Vec<Failure
                 .map(|f| Expected {
                     resource: f.resource.clone(),
                     line: f.start.line,
+                    file: Some(
+                        f.file
+                            .display
+                            .strip_prefix(&prefix)
+                            .unwrap_or(&f.file.display)
+                            .to_string(),
+                    ),
                     severity: Some(f.severity.as_str().to_string()),
                 })
                 .collect();
             let mut want = want.clone();
-            // Compare severities only where the expectation names one.
+            // Compare files and severities only where the expectation names them.
             for g in &mut got {
-                let named = want
-                    .iter()
-                    .any(|w| w.resource == g.resource && w.line == g.line && w.severity.is_some());
-                if !named {
+                let same = |w: &&Expected| w.resource == g.resource && w.line == g.line;
+                if !want.iter().filter(same).any(|w| w.severity.is_some()) {
                     g.severity = None;
+                }
+                if !want.iter().filter(same).any(|w| w.file.is_some()) {
+                    g.file = None;
                 }
             }
             got.sort();
@@ -145,23 +162,43 @@ pub fn run(policies: &PolicySet, dir: &Path, checked: &mut usize) -> Vec<Failure
 fn show(list: &[Expected]) -> String {
     let items: Vec<String> = list
         .iter()
-        .map(|e| match &e.severity {
-            Some(s) => format!("{}@{} ({s})", e.resource, e.line),
-            None => format!("{}@{}", e.resource, e.line),
+        .map(|e| {
+            let at = match &e.file {
+                Some(f) => format!("{f}:{}", e.line),
+                None => e.line.to_string(),
+            };
+            match &e.severity {
+                Some(s) => format!("{}@{at} ({s})", e.resource),
+                None => format!("{}@{at}", e.resource),
+            }
         })
         .collect();
     format!("[{}]", items.join(", "))
 }
 
-fn fixture_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.flatten()
-                .map(|e| e.path())
-                .filter(|p| p.is_file() && p.file_name().is_some_and(|n| n != "expected.json"))
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
-    files
+/// Fixture names: template files of the rule directory and module directories
+/// under its `terraform/`, relative to the rule directory.
+fn fixture_names(dir: &Path) -> Vec<String> {
+    let list = |d: &Path, dirs: bool| -> Vec<String> {
+        std::fs::read_dir(d)
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| if dirs { p.is_dir() } else { p.is_file() })
+                    .filter_map(|p| p.file_name().and_then(|n| n.to_str()).map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut names: Vec<String> = list(dir, false)
+        .into_iter()
+        .filter(|n| n != "expected.json")
+        .collect();
+    names.extend(
+        list(&dir.join("terraform"), true)
+            .into_iter()
+            .map(|n| format!("terraform/{n}")),
+    );
+    names.sort();
+    names
 }

@@ -123,3 +123,9 @@ date_ns(s) := time.parse_ns("2006-01-02", s) if {
 # Whole days from the scan date (data.opsgate.config.today) to date `s`: negative when
 # `s` is in the past, 0 on the day itself; undefined when either date is malformed.
 days_until(s) := floor((date_ns(s) - date_ns(data.opsgate.config.today)) / 86400000000000)
+
+# The unit is Terraform configuration or a Terraform plan: properties have
+# Terraform's names and nested blocks are lists of objects.
+is_terraform if input.format in {"terraform", "terraform-plan"}
+
+is_cloudformation if input.format == "cloudformation"
