@@ -67,6 +67,10 @@ struct ScanArgs {
     fail_on: FailOn,
     #[command(flatten)]
     policies: PolicyArgs,
+    /// A Terraform variables file for root modules, after terraform.tfvars and
+    /// *.auto.tfvars (repeatable; later files win)
+    #[arg(long = "var-file", value_name = "FILE")]
+    var_files: Vec<PathBuf>,
     /// Worker threads (default: one per core)
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
@@ -193,7 +197,19 @@ fn run_scan(args: ScanArgs, options: PolicyOptions) -> i32 {
             .build_global();
     }
     let policies = PolicySet::load(&options);
-    let result = scan::scan(&args.paths, &policies);
+    for f in &args.var_files {
+        if !f.is_file() {
+            eprintln!("error: --var-file {}: no such file", f.display());
+            return EXIT_ERRORS;
+        }
+    }
+    let options = scan::ScanOptions {
+        paths: args.paths.clone(),
+        terraform: crate::normalise::terraform::TerraformOptions {
+            var_files: args.var_files.clone(),
+        },
+    };
+    let result = scan::scan_with(&options, &policies);
     let out = match args.format {
         OutputFormat::Json => report::json::render(&result),
         OutputFormat::Human => {
@@ -221,8 +237,9 @@ fn run_input(paths: &[PathBuf]) -> i32 {
         eprintln!("error: {file}: {why}");
         code = EXIT_ERRORS;
     }
+    let loader = crate::normalise::terraform::Loader::default();
     for c in &discovery.files {
-        match scan::load_unit(c) {
+        match scan::load_unit(c, &loader) {
             Loaded::Unit(u, errors) => {
                 for e in errors {
                     eprintln!("error: {}: {}", e.file, e.message);
@@ -241,7 +258,6 @@ fn run_input(paths: &[PathBuf]) -> i32 {
             }
         }
     }
-    let loader = crate::normalise::terraform::Loader::default();
     for c in scan::terraform_roots(&discovery.terraform_dirs, &loader) {
         let (u, errors) =
             crate::normalise::terraform::normalise(&c.path, &loader, &Default::default());

@@ -161,6 +161,7 @@ fn is_candidate(path: &Path) -> bool {
 /// A path as users see it: relative to the current directory when below it,
 /// '/'-separated, without a leading `./`.
 pub fn display_path(path: &Path) -> String {
+    let path = &clean_path(path);
     let rel = std::env::current_dir()
         .ok()
         .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))
@@ -174,9 +175,42 @@ pub fn display_path(path: &Path) -> String {
     }
 }
 
+/// `a/./b/../c` → `a/c`, without touching the file system (module sources are
+/// joined onto their caller's directory).
+pub fn clean_path(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                let last_is_normal =
+                    matches!(out.components().next_back(), Some(Component::Normal(_)));
+                if last_is_normal {
+                    out.pop();
+                } else {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_are_cleaned_lexically() {
+        assert_eq!(clean_path(Path::new("a/./b/../c")), PathBuf::from("a/c"));
+        assert_eq!(clean_path(Path::new("../x/./y")), PathBuf::from("../x/y"));
+        assert_eq!(clean_path(Path::new("a/..")), PathBuf::from("."));
+    }
 
     #[test]
     fn cdk_out_keeps_only_templates() {

@@ -14,8 +14,8 @@ use crate::evaluate::PolicySet;
 use crate::finding::{fingerprint, Finding};
 use crate::load::{self, LoadError, Syntax};
 use crate::locate::locate;
-use crate::normalise::terraform::{self, Loader, TerraformOptions};
-use crate::normalise::{cloudformation, Unit};
+use crate::normalise::terraform::{self, plan, Loader, TerraformOptions};
+use crate::normalise::{cloudformation, Format, Unit};
 use crate::source::{SourceFile, Span};
 
 /// A file or policy that could not be read, parsed or evaluated.
@@ -63,6 +63,10 @@ impl InputError {
 pub struct Stats {
     pub files: usize,
     pub units: usize,
+    /// Of the units: CloudFormation templates and Terraform root modules.
+    pub templates: usize,
+    pub modules: usize,
+    pub plans: usize,
     pub resources: usize,
     pub skipped: usize,
 }
@@ -85,6 +89,7 @@ enum Outcome {
     Skipped(String, String),
     Scanned {
         unit: String,
+        format: Format,
         findings: Vec<Finding>,
         errors: Vec<InputError>,
         resources: usize,
@@ -140,7 +145,7 @@ pub fn scan_with(options: &ScanOptions, policies: &PolicySet) -> ScanResult {
         .map_init(
             || policies.engine(),
             |engine, job| match job {
-                Job::Template(c) => scan_file(c, policies, engine),
+                Job::Template(c) => scan_file(c, &loader, policies, engine),
                 Job::Terraform(c) => {
                     scan_terraform(c, &loader, &options.terraform, policies, engine)
                 }
@@ -170,12 +175,18 @@ pub fn scan_with(options: &ScanOptions, policies: &PolicySet) -> ScanResult {
             }
             Outcome::Scanned {
                 unit,
+                format,
                 mut findings,
                 mut errors,
                 resources,
                 mut notes,
             } => {
                 result.stats.units += 1;
+                match format {
+                    Format::CloudFormation => result.stats.templates += 1,
+                    Format::Terraform => result.stats.modules += 1,
+                    Format::TerraformPlan => result.stats.plans += 1,
+                }
                 result.units.push(unit);
                 result.stats.resources += resources;
                 result.findings.append(&mut findings);
@@ -188,6 +199,11 @@ pub fn scan_with(options: &ScanOptions, policies: &PolicySet) -> ScanResult {
     result
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    // A plan next to its configuration points at the same blocks as the
+    // configuration's own unit: report each finding once.
+    result
+        .findings
+        .dedup_by(|a, b| a.sort_key() == b.sort_key());
     result.errors.sort_by(|a, b| {
         (&a.file, a.span.map(|s| s.start)).cmp(&(&b.file, b.span.map(|s| s.start)))
     });
@@ -199,7 +215,7 @@ pub fn scan_with(options: &ScanOptions, policies: &PolicySet) -> ScanResult {
 }
 
 /// Reads and parses a file into a CloudFormation unit, or says why it is not one.
-pub fn load_unit(c: &Candidate) -> Loaded {
+pub fn load_unit(c: &Candidate, loader: &Loader) -> Loaded {
     let size = std::fs::metadata(&c.path).map(|m| m.len()).unwrap_or(0);
     if size > load::MAX_FILE_BYTES {
         return Loaded::Failed(InputError::plain(
@@ -244,6 +260,9 @@ pub fn load_unit(c: &Candidate) -> Loaded {
             ));
         }
     };
+    if syntax == Syntax::Json && plan::is_plan(&root) {
+        return Loaded::Unit(plan::normalise(source, &root, loader), vec![]);
+    }
     if !cloudformation::is_template(&root) {
         return Loaded::Skipped("not a CloudFormation template".into());
     }
@@ -284,8 +303,8 @@ fn scan_terraform(
     evaluate_unit(unit, errors, policies, engine)
 }
 
-fn scan_file(c: &Candidate, policies: &PolicySet, engine: &mut Engine) -> Outcome {
-    match load_unit(c) {
+fn scan_file(c: &Candidate, loader: &Loader, policies: &PolicySet, engine: &mut Engine) -> Outcome {
+    match load_unit(c, loader) {
         Loaded::Unit(u, e) => evaluate_unit(u, e, policies, engine),
         Loaded::Skipped(why) => Outcome::Skipped(c.display.clone(), why),
         Loaded::Failed(e) => Outcome::Failed(e),
@@ -348,6 +367,7 @@ fn evaluate_unit(
     }
     Outcome::Scanned {
         unit: unit.name.clone(),
+        format: unit.format,
         findings,
         errors,
         resources: unit.resources.len(),

@@ -18,6 +18,7 @@ use crate::source::{SourceFile, Span};
 pub enum Format {
     CloudFormation,
     Terraform,
+    TerraformPlan,
 }
 
 impl Format {
@@ -25,6 +26,7 @@ impl Format {
         match self {
             Format::CloudFormation => "cloudformation",
             Format::Terraform => "terraform",
+            Format::TerraformPlan => "terraform-plan",
         }
     }
 }

@@ -118,8 +118,22 @@ fn summary(result: &ScanResult) -> String {
         .map(|(s, n)| format!("{n} {}", s.as_str()))
         .collect();
     let s = &result.stats;
+    let mut scanned = Vec::new();
+    if s.templates > 0 || s.modules + s.plans == 0 {
+        scanned.push(format!("{} template{}", s.templates, plural(s.templates)));
+    }
+    if s.modules > 0 {
+        scanned.push(format!(
+            "{} Terraform module{}",
+            s.modules,
+            plural(s.modules)
+        ));
+    }
+    if s.plans > 0 {
+        scanned.push(format!("{} Terraform plan{}", s.plans, plural(s.plans)));
+    }
     let mut line = format!(
-        "{} finding{}{} in {} resource{} ({} template{} scanned, {} other file{} skipped)",
+        "{} finding{}{} in {} resource{} ({} scanned, {} other file{} skipped)",
         total,
         plural(total),
         if by_sev.is_empty() {
@@ -129,8 +143,7 @@ fn summary(result: &ScanResult) -> String {
         },
         s.resources,
         plural(s.resources),
-        s.units,
-        plural(s.units),
+        join_and(&scanned),
         s.skipped,
         plural(s.skipped),
     );
@@ -144,6 +157,14 @@ fn summary(result: &ScanResult) -> String {
     }
     let _ = writeln!(line, " in {:.2}s", result.elapsed.as_secs_f64());
     line
+}
+
+fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
 }
 
 fn plural(n: usize) -> &'static str {

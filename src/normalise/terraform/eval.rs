@@ -22,6 +22,10 @@ pub enum V {
     List(Vec<V>),
     Obj(BTreeMap<String, V>),
     Unknown(Arc<Unknown>),
+    /// `jsonencode` of a partly unknown value: JSON text whose unknown parts are
+    /// `{"$unknown": ...}` objects, so a policy that decodes it (container
+    /// definitions, redrive policies) sees the known parts; `refs` keeps the edges.
+    PartialJson(Arc<Unknown>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -47,7 +51,7 @@ impl V {
     /// Known all the way down (no unknown element or member).
     pub fn is_wholly_known(&self) -> bool {
         match self {
-            V::Unknown(_) => false,
+            V::Unknown(_) | V::PartialJson(_) => false,
             V::List(items) => items.iter().all(V::is_wholly_known),
             V::Obj(m) => m.values().all(V::is_wholly_known),
             _ => true,
@@ -57,7 +61,7 @@ impl V {
     /// Every reference carried anywhere in the value.
     pub fn refs(&self, out: &mut BTreeSet<String>) {
         match self {
-            V::Unknown(u) => out.extend(u.refs.iter().cloned()),
+            V::Unknown(u) | V::PartialJson(u) => out.extend(u.refs.iter().cloned()),
             V::List(items) => items.iter().for_each(|i| i.refs(out)),
             V::Obj(m) => m.values().for_each(|v| v.refs(out)),
             _ => {}
@@ -106,6 +110,7 @@ impl V {
             V::List(items) => J::Array(items.iter().map(V::to_json).collect()),
             V::Obj(m) => J::Object(m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
             V::Unknown(u) => json!({ "$unknown": u.text }),
+            V::PartialJson(u) => J::String(u.text.clone()),
         }
     }
 }
@@ -483,6 +488,16 @@ fn call(name: &str, args: &[V], expand_final: bool) -> Option<V> {
         }
         _ => {}
     }
+    if name == "jsonencode"
+        && args.len() == 1
+        && !args[0].is_unknown()
+        && !args[0].is_wholly_known()
+    {
+        let mut refs = BTreeSet::new();
+        args[0].refs(&mut refs);
+        let text = serde_json::to_string(&args[0].to_json()).ok()?;
+        return Some(V::PartialJson(Arc::new(Unknown { text, refs })));
+    }
     if !args.iter().all(V::is_wholly_known) {
         return None;
     }
@@ -763,5 +778,14 @@ mod tests {
         assert!(eval("var.missing ? 1 : 2").is_unknown());
         assert_eq!(eval("var.missing && false"), V::Bool(false));
         assert!(eval("provider::aws::arn_parse(\"x\")").is_unknown());
+        // jsonencode keeps the known structure of a partly unknown value
+        let v = eval("jsonencode({arn = aws_lambda_function.dlq.arn, max = 3})");
+        assert_eq!(
+            v.to_json(),
+            json!(r#"{"arn":{"$unknown":"aws_lambda_function.dlq.arn"},"max":3}"#)
+        );
+        let mut refs = BTreeSet::new();
+        v.refs(&mut refs);
+        assert!(refs.contains("aws_lambda_function.dlq"));
     }
 }

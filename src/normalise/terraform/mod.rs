@@ -7,6 +7,7 @@ pub mod eval;
 mod inputs;
 mod modules;
 mod nodes;
+pub mod plan;
 mod resources;
 
 use std::cell::RefCell;
@@ -72,7 +73,7 @@ pub(super) fn is_local_source(s: &str) -> bool {
 }
 
 /// A string attribute written as a literal (`source = "./x"`).
-fn literal_attr<'b>(body: &'b Body, name: &str) -> Option<&'b str> {
+pub(super) fn literal_attr<'b>(body: &'b Body, name: &str) -> Option<&'b str> {
     body.iter().find_map(|s| match s {
         Structure::Attribute(a) if a.key.as_str() == name => a.value.as_str(),
         _ => None,

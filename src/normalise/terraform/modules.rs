@@ -229,7 +229,9 @@ impl<'l> Builder<'l> {
         };
         let source = attr(body, "source").map(|a| scope.eval_in(item.file, &a.value));
         let dir = match source.as_ref().and_then(V::as_str) {
-            Some(s) if is_local_source(s) => Some(parent.config.dir.join(s)),
+            Some(s) if is_local_source(s) => {
+                Some(crate::discover::clean_path(&parent.config.dir.join(s)))
+            }
             Some(_) => self.registry.get(&key).cloned(),
             None => None,
         };

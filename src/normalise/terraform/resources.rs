@@ -218,7 +218,7 @@ fn block_text(scope: &InstanceScope, file: usize, b: &Block) -> String {
 /// Edges from every reference an unknown value carries, at its path.
 fn collect_edges(from: &str, v: &V, path: &mut Vec<J>, out: &mut Vec<J>) {
     match v {
-        V::Unknown(u) => {
+        V::Unknown(u) | V::PartialJson(u) => {
             for to in &u.refs {
                 if to != from {
                     out.push(

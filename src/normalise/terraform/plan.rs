@@ -1,0 +1,329 @@
+//! Terraform plan JSON (`terraform show -json plan.out`) as a unit: the planned
+//! values are known (what Terraform will create), what is known only after apply
+//! is unknown, edges come from the configuration's references. A finding points
+//! at the matching `.tf` block when the configuration is next to the plan, else
+//! into the plan file.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_json::{json, Map, Value as J};
+
+use super::config::ModuleConfig;
+use super::{is_local_source, literal_attr, nodes, Loader};
+use crate::load::{Node, Value};
+use crate::normalise::{Format, Layout, ResourceSource, Unit};
+use crate::source::{SourceFile, Span};
+
+/// A JSON document is a plan when it has `format_version` and planned values or
+/// resource changes at its top level.
+pub fn is_plan(root: &Node) -> bool {
+    root.get("format_version").is_some()
+        && (root.get("resource_changes").is_some() || root.get("planned_values").is_some())
+}
+
+/// `module.a["x"].aws_s3_bucket.b[0]` → `module.a.aws_s3_bucket.b`: count and
+/// for_each instances stay one resource, as in the configuration.
+fn strip_instance_keys(address: &str) -> String {
+    let mut out = String::with_capacity(address.len());
+    let mut depth = 0;
+    let mut in_string = false;
+    for c in address.chars() {
+        match c {
+            '"' if depth > 0 => in_string = !in_string,
+            '[' if !in_string => depth += 1,
+            ']' if !in_string => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `after` with every value marked in `after_unknown` replaced by an unknown.
+fn with_unknowns(after: &J, unknown: &J) -> J {
+    match (after, unknown) {
+        (_, J::Bool(true)) => json!({"$unknown": "known after apply"}),
+        (J::Object(a), J::Object(u)) => {
+            let mut out: Map<String, J> = a
+                .iter()
+                .map(|(k, v)| (k.clone(), with_unknowns(v, u.get(k).unwrap_or(&J::Null))))
+                .collect();
+            for (k, v) in u {
+                if v == &J::Bool(true) && !out.contains_key(k) {
+                    out.insert(k.clone(), json!({"$unknown": "known after apply"}));
+                }
+            }
+            J::Object(out)
+        }
+        (J::Array(a), J::Array(u)) => J::Array(
+            a.iter()
+                .enumerate()
+                .map(|(i, v)| with_unknowns(v, u.get(i).unwrap_or(&J::Null)))
+                .collect(),
+        ),
+        _ => after.clone(),
+    }
+}
+
+/// The plan as a unit. `root` is the parsed plan (for positions inside it).
+pub fn normalise(file: Arc<SourceFile>, root: &Node, loader: &Loader) -> Unit {
+    let plan = root.to_json();
+    let config_dir = Path::new(&file.display)
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let config_dir = if config_dir.as_os_str().is_empty() {
+        Path::new(".").to_path_buf()
+    } else {
+        config_dir
+    };
+    let has_config = !super::config::module_files(&config_dir).is_empty();
+    let config = has_config.then(|| loader.get(&config_dir));
+
+    let mut resources = Map::new();
+    let mut sources = BTreeMap::new();
+    let mut by_kind: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let changes = root
+        .get("resource_changes")
+        .and_then(Node::as_seq)
+        .unwrap_or(&[]);
+    for (i, change_node) in changes.iter().enumerate() {
+        let change = plan["resource_changes"][i].clone();
+        if change["mode"] != "managed" {
+            continue;
+        }
+        let actions = change["change"]["actions"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if actions == [json!("delete")] {
+            continue;
+        }
+        let address = strip_instance_keys(change["address"].as_str().unwrap_or(""));
+        if address.is_empty() || resources.contains_key(&address) {
+            continue;
+        }
+        let rtype = change["type"].as_str().unwrap_or("").to_string();
+        let properties = with_unknowns(
+            &change["change"]["after"],
+            &change["change"]["after_unknown"],
+        );
+        let tags = match (properties.get("tags_all"), properties.get("tags")) {
+            (Some(t @ J::Object(_)), _) => t.clone(),
+            (Some(t), _) if crate::normalise::is_unknown(t) => t.clone(),
+            (_, Some(t @ J::Object(_))) => t.clone(),
+            _ => json!({}),
+        };
+        let module = change["module_address"]
+            .as_str()
+            .map(strip_instance_keys)
+            .unwrap_or_default();
+        let source = config
+            .as_ref()
+            .and_then(|c| config_source(loader, c, &address))
+            .unwrap_or_else(|| plan_source(&file, change_node, &rtype));
+        let line = source.file.position(source.name_span.start).line;
+        by_kind
+            .entry(rtype.clone())
+            .or_default()
+            .push(address.clone());
+        resources.insert(
+            address.clone(),
+            json!({
+                "address": address,
+                "type": rtype,
+                "kind": rtype,
+                "properties": properties,
+                "tags": tags,
+                "meta": {"module": module, "actions": actions},
+                "file": source.file.display,
+                "line": line,
+            }),
+        );
+        sources.insert(address, source);
+    }
+    let mut edges = Vec::new();
+    if let Some(m) = plan.get("configuration").and_then(|c| c.get("root_module")) {
+        config_edges(m, "", &resources, &mut edges);
+    }
+    for list in by_kind.values_mut() {
+        list.sort();
+    }
+    let variables: Map<String, J> = plan
+        .get("variables")
+        .and_then(J::as_object)
+        .map(|vars| {
+            vars.iter()
+                .map(|(k, v)| (k.clone(), v.get("value").cloned().unwrap_or(J::Null)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let input = json!({
+        "format": Format::TerraformPlan.as_str(),
+        "unit": file.display,
+        "resources": resources,
+        "data": {},
+        "by_kind": by_kind,
+        "edges": edges,
+        "parameters": {},
+        "variables": variables,
+    });
+    Unit {
+        format: Format::TerraformPlan,
+        name: file.display.clone(),
+        input,
+        resources: sources,
+        notes: vec![],
+    }
+}
+
+/// Edges from the configuration's `references` (`aws_iam_role.x.arn` → the role).
+fn config_edges(module: &J, prefix: &str, resources: &Map<String, J>, out: &mut Vec<J>) {
+    for r in module
+        .get("resources")
+        .and_then(J::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let from = format!("{prefix}{}", r["address"].as_str().unwrap_or(""));
+        if !resources.contains_key(&from) {
+            continue;
+        }
+        let mut targets = Vec::new();
+        collect_references(
+            r.get("expressions").unwrap_or(&J::Null),
+            &mut vec![json!("properties")],
+            &mut targets,
+        );
+        for (path, reference) in targets {
+            // `aws_iam_role.x.arn` → `aws_iam_role.x`; `module.m.out` and vars are not resources
+            let parts: Vec<&str> = reference.split('.').collect();
+            let to = match parts.as_slice() {
+                ["data", t, n, ..] => format!("{prefix}data.{t}.{n}"),
+                [t, n, ..] if !["var", "local", "module", "each", "count", "path"].contains(t) => {
+                    format!("{prefix}{t}.{}", strip_instance_keys(n))
+                }
+                _ => continue,
+            };
+            if to != from && resources.contains_key(&to) {
+                let edge = json!({"from": from, "to": to, "path": path, "via": "reference"});
+                if !out.contains(&edge) {
+                    out.push(edge);
+                }
+            }
+        }
+    }
+    for (name, call) in module
+        .get("module_calls")
+        .and_then(J::as_object)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(m) = call.get("module") {
+            config_edges(m, &format!("{prefix}module.{name}."), resources, out);
+        }
+    }
+}
+
+fn collect_references(e: &J, path: &mut Vec<J>, out: &mut Vec<(Vec<J>, String)>) {
+    match e {
+        J::Object(o) => {
+            if let Some(refs) = o.get("references").and_then(J::as_array) {
+                out.extend(
+                    refs.iter()
+                        .filter_map(J::as_str)
+                        .map(|r| (path.clone(), r.to_string())),
+                );
+                return;
+            }
+            for (k, v) in o {
+                path.push(json!(k));
+                collect_references(v, path, out);
+                path.pop();
+            }
+        }
+        J::Array(a) => {
+            for (i, v) in a.iter().enumerate() {
+                path.push(json!(i));
+                collect_references(v, path, out);
+                path.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The resource's block in the configuration next to the plan, following local
+/// module calls for `module.a.module.b.type.name`.
+fn config_source(loader: &Loader, root: &ModuleConfig, address: &str) -> Option<ResourceSource> {
+    let mut config: Arc<ModuleConfig>;
+    let mut current: &ModuleConfig = root;
+    let mut rest = address;
+    while let Some(after) = rest.strip_prefix("module.") {
+        let (name, tail) = after.split_once('.')?;
+        let call = current.modules.iter().find(|m| m.label(0) == name)?;
+        let source = literal_attr(&call.block.body, "source").filter(|s| is_local_source(s))?;
+        config = loader.get(&crate::discover::clean_path(&current.dir.join(source)));
+        current = &config;
+        rest = tail;
+    }
+    let (rtype, name) = rest.split_once('.')?;
+    let item = current
+        .resources
+        .iter()
+        .find(|r| r.label(0) == rtype && r.label(1) == name)?;
+    let file = &current.files[item.file];
+    let (node, name_span) = nodes::resource_node(file, item, rtype);
+    Some(ResourceSource {
+        file: file.source.clone(),
+        name_span,
+        node,
+        resource_type: rtype.to_string(),
+        cdk_path: None,
+        layout: Layout::Terraform,
+    })
+}
+
+/// The resource inside the plan file: its planned values, named by its address.
+fn plan_source(file: &Arc<SourceFile>, change: &Node, rtype: &str) -> ResourceSource {
+    let name_span = change.get("address").map_or(change.span, |a| a.span);
+    let node = change
+        .get("change")
+        .and_then(|c| c.get("after"))
+        .cloned()
+        .unwrap_or_else(|| Node::new(Span::default(), Value::Map(vec![])));
+    ResourceSource {
+        file: file.clone(),
+        name_span,
+        node,
+        resource_type: rtype.to_string(),
+        cdk_path: None,
+        layout: Layout::Terraform,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instance_keys_are_stripped() {
+        assert_eq!(
+            strip_instance_keys("module.a[\"x[1]\"].aws_s3_bucket.b[0]"),
+            "module.a.aws_s3_bucket.b"
+        );
+        assert_eq!(strip_instance_keys("aws_s3_bucket.b"), "aws_s3_bucket.b");
+    }
+
+    #[test]
+    fn after_unknown_marks_values() {
+        let after = json!({"a": 1, "b": null, "c": [{"d": null}]});
+        let unknown = json!({"b": true, "c": [{"d": true}], "e": true});
+        assert_eq!(
+            with_unknowns(&after, &unknown),
+            json!({"a": 1, "b": {"$unknown": "known after apply"}, "c": [{"d": {"$unknown": "known after apply"}}], "e": {"$unknown": "known after apply"}})
+        );
+    }
+}

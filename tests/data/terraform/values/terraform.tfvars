@@ -1,0 +1,2 @@
+a = "tfvars-a"
+b = "tfvars-b"

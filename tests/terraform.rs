@@ -1,0 +1,212 @@
+//! Terraform into the resource graph: values, variables files, modules, providers,
+//! edges, and which directories become units.
+
+use std::path::{Path, PathBuf};
+
+use opsgate::normalise::terraform::{normalise, Loader, TerraformOptions};
+use serde_json::{json, Value as J};
+
+fn input(dir: &str, var_files: &[&str]) -> (J, Vec<String>) {
+    let options = TerraformOptions {
+        var_files: var_files.iter().map(PathBuf::from).collect(),
+    };
+    let (unit, errors) = normalise(Path::new(dir), &Loader::default(), &options);
+    assert!(errors.is_empty(), "{errors:?}");
+    (unit.input, unit.notes)
+}
+
+const VALUES: &str = "tests/data/terraform/values";
+
+#[test]
+fn variables_come_from_defaults_tfvars_auto_tfvars_and_var_files_in_that_order() {
+    let (i, _) = input(VALUES, &["tests/data/terraform/values/extra.tfvars"]);
+    assert_eq!(
+        i["variables"],
+        json!({"a": "tfvars-a", "b": "auto-b", "c": "cli-c", "unset": {"$unknown": "var.unset"}})
+    );
+    let (i, _) = input(VALUES, &[]);
+    assert_eq!(i["variables"]["c"], "default-c");
+}
+
+#[test]
+fn locals_templates_functions_and_conditionals_are_evaluated() {
+    let (i, _) = input(VALUES, &[]);
+    let main = &i["resources"]["aws_sqs_queue.main"];
+    assert_eq!(main["properties"]["name"], "TFVARS-A-AUTO-B");
+    assert_eq!(main["properties"]["message_retention_seconds"], 1800);
+    assert_eq!(
+        main["properties"]["visibility_timeout_seconds"],
+        json!({"$unknown": "var.unset"})
+    );
+    assert_eq!(
+        main["properties"]["delay_seconds"],
+        json!({"$unknown": "var.unset == \"x\" ? 1 : 2"})
+    );
+    // jsonencode keeps the known structure; the reference stays an edge
+    let redrive: J =
+        serde_json::from_str(main["properties"]["redrive_policy"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        redrive,
+        json!({"deadLetterTargetArn": {"$unknown": "aws_sqs_queue.dlq.arn"}, "maxReceiveCount": 3})
+    );
+    // a cycle between locals is unknown, not a hang
+    assert!(i["resources"]["aws_sqs_queue.loop"]["properties"]["name"]["$unknown"].is_string());
+}
+
+#[test]
+fn tags_merge_over_the_providers_default_tags() {
+    let (i, _) = input(VALUES, &[]);
+    assert_eq!(
+        i["resources"]["aws_sqs_queue.main"]["tags"],
+        json!({"Owner": "platform", "Team": "x"})
+    );
+    // unknown resource tags make the merged tags unknown
+    assert!(i["resources"]["aws_sqs_queue.dlq"]["tags"]["$unknown"].is_string());
+    assert_eq!(
+        i["resources"]["aws_sqs_queue.dlq"]["meta"]["provider"],
+        "aws.west"
+    );
+}
+
+#[test]
+fn meta_arguments_and_blocks() {
+    let (i, notes) = input(VALUES, &[]);
+    let per_key = &i["resources"]["aws_sqs_queue.per_key"];
+    assert_eq!(per_key["meta"]["for_each"], json!(["a", "b"]));
+    assert_eq!(
+        per_key["meta"]["lifecycle"],
+        json!({"prevent_destroy": true})
+    );
+    assert_eq!(
+        per_key["properties"]["timeouts"],
+        json!({"$unknown": "dynamic \"timeouts\" {"})
+    );
+    assert_eq!(per_key["line"], 64);
+    // count known to be 0: the resource does not exist
+    assert!(i["resources"].get("aws_sqs_queue.gone").is_none());
+    assert!(
+        notes.iter().any(|n| n.contains("aws_sqs_queue.gone")),
+        "{notes:?}"
+    );
+    // data sources are inputs
+    assert_eq!(
+        i["data"]["data.aws_caller_identity.me"]["type"],
+        "aws_caller_identity"
+    );
+    assert!(i["resources"].get("data.aws_caller_identity.me").is_none());
+}
+
+#[test]
+fn edges_from_references_depends_on_and_data_sources() {
+    let (i, _) = input(VALUES, &[]);
+    assert_eq!(
+        i["edges"],
+        json!([
+            {"from": "aws_sqs_queue.main", "to": "aws_sqs_queue.dlq", "path": ["meta", "depends_on"], "via": "depends_on"},
+            {"from": "aws_sqs_queue.main", "to": "aws_sqs_queue.dlq", "path": ["properties", "redrive_policy"], "via": "reference"},
+            {"from": "aws_sqs_queue.reads_data", "to": "data.aws_caller_identity.me", "path": ["properties", "name"], "via": "reference"},
+        ])
+    );
+}
+
+#[test]
+fn local_modules_are_expanded_with_inputs_outputs_and_providers() {
+    let (i, notes) = input("tests/data/terraform/modules-app", &[]);
+    let queue = &i["resources"]["module.jobs.aws_sqs_queue.this"];
+    assert_eq!(queue["properties"]["name"], "jobs");
+    assert_eq!(queue["meta"]["module"], "module.jobs");
+    assert_eq!(
+        queue["file"],
+        "tests/data/terraform/modules-app/modules/queue/main.tf"
+    );
+    // `providers = { aws = aws.eu }` passes the aliased provider's default tags
+    assert_eq!(queue["tags"], json!({"Owner": "orders"}));
+    let nested = &i["resources"]["module.jobs.module.nested.aws_sns_topic.alerts"];
+    assert_eq!(nested["tags"], json!({"Owner": "orders"}));
+    // edges cross module boundaries, through inputs and outputs
+    assert_eq!(
+        i["edges"],
+        json!([
+            {"from": "aws_cloudwatch_metric_alarm.jobs_depth", "to": "module.jobs.aws_sqs_queue.this", "path": ["properties", "dimensions", "QueueName"], "via": "reference"},
+            {"from": "module.jobs.module.nested.aws_sns_topic.alerts", "to": "module.jobs.aws_sqs_queue.this", "path": ["properties", "policy"], "via": "reference"},
+        ])
+    );
+    assert!(i["resources"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .all(|k| !k.starts_with("module.off")));
+    assert!(notes.iter().any(|n| n.starts_with("module.remote: module source \"terraform-aws-modules/sqs/aws\" is not available locally")), "{notes:?}");
+}
+
+#[test]
+fn registry_modules_are_read_from_terraform_init_s_download() {
+    let (i, _) = input("tests/data/terraform/registry", &[]);
+    assert_eq!(
+        i["resources"]["module.vpc.aws_vpc.this"]["properties"]["cidr_block"],
+        "10.0.0.0/16"
+    );
+}
+
+#[test]
+fn terraform_json_files() {
+    let (i, _) = input("tests/data/terraform/tfjson", &[]);
+    let f = &i["resources"]["aws_lambda_function.fn"];
+    assert_eq!(f["properties"]["function_name"], "orders-prod");
+    assert_eq!(
+        f["properties"]["tracing_config"],
+        json!([{"mode": "Active"}])
+    );
+    assert_eq!(f["file"], "tests/data/terraform/tfjson/main.tf.json");
+    assert_eq!(f["line"], 5);
+}
+
+#[test]
+fn a_module_called_by_another_is_scanned_through_its_caller_only() {
+    let set = opsgate::evaluate::PolicySet::load(&Default::default());
+    let r = opsgate::scan::scan(&[PathBuf::from("tests/data/terraform/modules-app")], &set);
+    assert_eq!(
+        r.units,
+        vec!["tests/data/terraform/modules-app".to_string()]
+    );
+    // A single staged file stands for its whole module.
+    let r = opsgate::scan::scan(
+        &[PathBuf::from("tests/data/terraform/values/main.tf")],
+        &set,
+    );
+    assert_eq!(r.units, vec!["tests/data/terraform/values".to_string()]);
+    assert_eq!(r.stats.resources, 5);
+    // A child module scanned on its own is a unit (its caller is not in the scan).
+    let r = opsgate::scan::scan(
+        &[PathBuf::from(
+            "tests/data/terraform/modules-app/modules/queue",
+        )],
+        &set,
+    );
+    assert_eq!(
+        r.units,
+        vec!["tests/data/terraform/modules-app/modules/queue".to_string()]
+    );
+}
+
+#[test]
+fn hcl_errors_are_located_and_the_rest_of_the_module_is_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad.tf"),
+        "resource \"aws_sqs_queue\" \"q\" {\n  name = [1,\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("good.tf"),
+        "resource \"aws_sns_topic\" \"t\" {\n  name = \"t\"\n}\n",
+    )
+    .unwrap();
+    let (unit, errors) = normalise(dir.path(), &Loader::default(), &TerraformOptions::default());
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0].0.display.ends_with("bad.tf"));
+    assert!(errors[0].1.message.starts_with("invalid HCL"));
+    let at = errors[0].0.position(errors[0].1.span.unwrap().start);
+    assert_eq!(at.line, 3);
+    assert!(unit.input["resources"].get("aws_sns_topic.t").is_some());
+}
