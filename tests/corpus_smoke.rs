@@ -89,9 +89,96 @@ fn every_template_is_scanned_or_reported() {
     }
     // The corpus holds about 2,500 CloudFormation templates; almost all must load.
     assert!(
-        result.stats.units > 2400,
+        result.stats.templates > 2400,
         "only {} templates scanned",
-        result.stats.units
+        result.stats.templates
     );
-    assert!(result.errors.len() < 60, "{} errors", result.errors.len());
+    let template_errors = result
+        .errors
+        .iter()
+        .filter(|e| !is_terraform(&e.file))
+        .count();
+    assert!(template_errors < 50, "{template_errors} template errors");
+    // The plan files, all readable (UTF-16 ones included).
+    assert_eq!(result.stats.plans, 44, "plans scanned");
+}
+
+fn is_terraform(file: &str) -> bool {
+    file.ends_with(".tf") || file.ends_with(".tf.json") || file.ends_with(".tfvars")
+}
+
+/// Terraform files in the corpus that are not valid HCL (checked by hand: each
+/// is a parser test of its project, or a deliberately broken example).
+const INVALID_HCL: &[&str] = &[
+    "aws+aws-sam-cli/tests/integration/testdata/buildcmd/terraform/broken_tf/main.tf",
+    "bridgecrewio+checkov/tests/terraform/parser/resources/hcl_timeout/main.tf",
+    "bridgecrewio+checkov/tests/terraform/parser/resources/parser_scenarios/bad_tf_nested_modules_enable/skip_bad_tf_example.tf",
+    "bridgecrewio+checkov/tests/terraform/parser/resources/parser_scenarios/maze_of_variables/maze.tf",
+    "bridgecrewio+checkov/tests/terraform/parser/skip_bad_tf_example.tf",
+    "bridgecrewio+checkov/tests/terraform/runner/resources/example/example.tf",
+    "bridgecrewio+checkov/tests/terraform/runner/resources/example/invalid.tf",
+    "bridgecrewio+checkov/tests/terraform/runner/resources/hcl_timeout/main.tf",
+    "bridgecrewio+checkov/tests/terraform/runner/resources/invalid_terraform_syntax/bad_tf_1.tf",
+    "bridgecrewio+checkov/tests/terraform/runner/resources/invalid_terraform_syntax/bad_tf_2.tf",
+    "bridgecrewio+checkov/tests/terraform/runner/resources/unbalanced_eval_brackets/main.tf",
+];
+
+#[test]
+fn every_terraform_module_is_scanned_and_valid_hcl_loads() {
+    let Some(dir) = corpus() else { return };
+    let policies = PolicySet::load(&PolicyOptions {
+        today: "2026-11-25".into(),
+        builtins: true,
+        ..Default::default()
+    });
+    let result = opsgate::scan::scan(std::slice::from_ref(&dir), &policies);
+    let prefix = format!("{}/", opsgate::discover::display_path(&dir));
+    let terraform_errors: Vec<String> = result
+        .errors
+        .iter()
+        .filter(|e| is_terraform(&e.file))
+        .map(|e| e.file.strip_prefix(&prefix).unwrap_or(&e.file).to_string())
+        .collect();
+    for f in &terraform_errors {
+        assert!(
+            INVALID_HCL.contains(&f.as_str()),
+            "valid Terraform reported as an error: {f}"
+        );
+    }
+    assert_eq!(
+        terraform_errors.len(),
+        INVALID_HCL.len(),
+        "{terraform_errors:?}"
+    );
+    // Every module directory is a unit, or is called (as a local module) by one.
+    let discovered = opsgate::discover::discover(std::slice::from_ref(&dir));
+    let loader = opsgate::normalise::terraform::Loader::default();
+    let roots = opsgate::scan::terraform_roots(&discovered.terraform_dirs, &loader);
+    let dirs: Vec<std::path::PathBuf> = discovered
+        .terraform_dirs
+        .iter()
+        .map(|c| c.path.clone())
+        .collect();
+    let called = loader.called_dirs(&dirs);
+    let units: HashSet<&str> = result.units.iter().map(String::as_str).collect();
+    for d in &discovered.terraform_dirs {
+        if roots.iter().any(|r| r.path == d.path) {
+            assert!(
+                units.contains(d.display.as_str()),
+                "{} not scanned",
+                d.display
+            );
+        } else {
+            assert!(
+                called.contains(&d.path.canonicalize().unwrap()),
+                "{} neither scanned nor called",
+                d.display
+            );
+        }
+    }
+    assert!(
+        result.stats.modules > 300,
+        "only {} Terraform root modules",
+        result.stats.modules
+    );
 }
