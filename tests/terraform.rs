@@ -77,10 +77,7 @@ fn meta_arguments_and_blocks() {
         per_key["meta"]["lifecycle"],
         json!({"prevent_destroy": true})
     );
-    assert_eq!(
-        per_key["properties"]["timeouts"],
-        json!({"$unknown": "dynamic \"timeouts\" {"})
-    );
+    assert_eq!(per_key["properties"]["timeouts"], json!([{}]));
     assert_eq!(per_key["line"], 64);
     // count known to be 0: the resource does not exist
     assert!(i["resources"].get("aws_sqs_queue.gone").is_none());
@@ -97,6 +94,50 @@ fn meta_arguments_and_blocks() {
 }
 
 #[test]
+fn dynamic_blocks_expand_over_known_collections() {
+    let (i, _) = input(VALUES, &[]);
+    let svc = &i["resources"]["aws_ecs_service.dyn"];
+    assert_eq!(
+        svc["properties"]["load_balancer"],
+        json!([{"container_name": "api", "container_port": 8080}, {"container_name": "web", "container_port": 80}])
+    );
+    assert_eq!(
+        svc["properties"]["alarms"],
+        json!({"$unknown": "dynamic \"alarms\" {"})
+    );
+    assert_eq!(
+        svc["meta"]["lifecycle"],
+        json!({"ignore_changes": ["desired_count", "tags"]})
+    );
+    // the unknown dynamic block still carries the references of its content
+    let edges = i["edges"].as_array().unwrap();
+    assert!(edges.contains(&json!({"from": "aws_ecs_service.dyn", "to": "aws_sqs_queue.main", "path": ["properties", "alarms"], "via": "reference"})));
+}
+
+#[test]
+fn unknown_text_is_the_expression_as_written_where_it_is_used() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("fn")).unwrap();
+    std::fs::write(dir.path().join("main.tf"), "variable \"name\" {}\nmodule \"a\" {\n  source = \"./fn\"\n  function_name = var.name\n}\n").unwrap();
+    std::fs::write(
+        dir.path().join("fn/main.tf"),
+        "variable \"function_name\" {}\nresource \"aws_lambda_function\" \"f\" {\n  function_name = var.function_name\n}\nresource \"aws_cloudwatch_log_group\" \"l\" {\n  name = \"/aws/lambda/${var.function_name}\"\n}\n",
+    )
+    .unwrap();
+    let (unit, errors) = normalise(dir.path(), &Loader::default(), &TerraformOptions::default());
+    assert!(errors.is_empty());
+    let r = &unit.input["resources"];
+    assert_eq!(
+        r["module.a.aws_lambda_function.f"]["properties"]["function_name"],
+        json!({"$unknown": "var.function_name"})
+    );
+    assert_eq!(
+        r["module.a.aws_cloudwatch_log_group.l"]["properties"]["name"],
+        json!({"$unknown": "\"/aws/lambda/${var.function_name}\""})
+    );
+}
+
+#[test]
 fn edges_from_references_depends_on_and_data_sources() {
     let (i, _) = input(VALUES, &[]);
     assert_eq!(
@@ -105,6 +146,7 @@ fn edges_from_references_depends_on_and_data_sources() {
             {"from": "aws_sqs_queue.main", "to": "aws_sqs_queue.dlq", "path": ["meta", "depends_on"], "via": "depends_on"},
             {"from": "aws_sqs_queue.main", "to": "aws_sqs_queue.dlq", "path": ["properties", "redrive_policy"], "via": "reference"},
             {"from": "aws_sqs_queue.reads_data", "to": "data.aws_caller_identity.me", "path": ["properties", "name"], "via": "reference"},
+            {"from": "aws_ecs_service.dyn", "to": "aws_sqs_queue.main", "path": ["properties", "alarms"], "via": "reference"},
         ])
     );
 }
@@ -175,7 +217,7 @@ fn a_module_called_by_another_is_scanned_through_its_caller_only() {
         &set,
     );
     assert_eq!(r.units, vec!["tests/data/terraform/values".to_string()]);
-    assert_eq!(r.stats.resources, 5);
+    assert_eq!(r.stats.resources, 6);
     // A child module scanned on its own is a unit (its caller is not in the scan).
     let r = opsgate::scan::scan(
         &[PathBuf::from(

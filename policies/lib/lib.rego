@@ -61,10 +61,11 @@ edges_from[from] contains e if {
 	from := e.from
 }
 
-# Addresses that `addr` references (through any property, DependsOn excluded).
+# Addresses that `addr` references (through any property; ordering-only
+# dependencies, CloudFormation DependsOn and Terraform depends_on, excluded).
 references(addr) := {e.to |
 	some e in object.get(edges_from, addr, set())
-	e.via != "DependsOn"
+	not e.via in {"DependsOn", "depends_on"}
 }
 
 # Resources of any of the canonical `kinds`, and those whose native `type` is in
@@ -129,3 +130,12 @@ days_until(s) := floor((date_ns(s) - date_ns(data.opsgate.config.today)) / 86400
 is_terraform if input.format in {"terraform", "terraform-plan"}
 
 is_cloudformation if input.format == "cloudformation"
+
+# Terraform: a resource's address inside its own module (`aws_lambda_function.this` for
+# `module.jobs.aws_lambda_function.this`), as references to it are written in that
+# module's source. The address itself outside Terraform and in the root module.
+local_address(r) := substring(r.address, count(r.meta.module) + 1, -1) if {
+	is_string(r.meta.module)
+	r.meta.module != ""
+	startswith(r.address, concat("", [r.meta.module, "."]))
+} else := r.address

@@ -147,12 +147,41 @@ pub struct Eval<'a> {
     pub scope: &'a dyn Scope,
     /// The text the expressions' spans refer to.
     pub text: &'a str,
+    /// Names bound by `for` expressions and `dynamic` block iterators.
+    pub bindings: Vec<(String, V)>,
 }
 
 /// Nesting bound for evaluation (hcl-edit bounds parse nesting at 64; locals can chain).
 const MAX_EVAL_DEPTH: usize = 64;
 
-impl Eval<'_> {
+impl<'a> Eval<'a> {
+    pub fn new(scope: &'a dyn Scope, text: &'a str) -> Eval<'a> {
+        Eval {
+            scope,
+            text,
+            bindings: Vec::new(),
+        }
+    }
+
+    /// The same evaluator with more names bound (inner bindings shadow outer ones).
+    pub fn with(&self, more: impl IntoIterator<Item = (String, V)>) -> Eval<'a> {
+        let mut bindings = self.bindings.clone();
+        bindings.extend(more);
+        Eval {
+            scope: self.scope,
+            text: self.text,
+            bindings,
+        }
+    }
+
+    fn binding(&self, name: &str) -> Option<&V> {
+        self.bindings
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
+    }
+
     fn source(&self, e: &impl hcl_edit::Span) -> String {
         match e.span() {
             Some(r)
@@ -222,7 +251,10 @@ impl Eval<'_> {
                 }
             }
             Expression::Parenthesis(p) => self.eval_at(p.inner(), d),
-            Expression::Variable(v) => V::unknown(v.as_str().to_string(), BTreeSet::new()),
+            Expression::Variable(v) => match self.binding(v.as_str()) {
+                Some(b) => b.clone(),
+                None => V::unknown(v.as_str().to_string(), BTreeSet::new()),
+            },
             Expression::Conditional(c) => {
                 let cond = self.eval_at(&c.cond_expr, d);
                 match cond {
@@ -262,10 +294,59 @@ impl Eval<'_> {
                 binary(*b.operator.value(), &l, &r)
                     .unwrap_or_else(|| self.unknown_of(&**b, &[&l, &r]))
             }
-            Expression::ForExpr(f) => {
-                let coll = self.eval_at(&f.intro.collection_expr, d);
-                self.unknown_of(&**f, &[&coll])
+            Expression::ForExpr(f) => self.for_expr(f, d),
+        }
+    }
+
+    /// `[for k, v in coll : value if cond]` and `{for k, v in coll : key => value}`
+    /// over a known collection; unknown as soon as any part is.
+    fn for_expr(&self, f: &hcl_edit::expr::ForExpr, d: usize) -> V {
+        let coll = self.eval_at(&f.intro.collection_expr, d);
+        let items: Vec<(V, V)> = match &coll {
+            V::List(l) => l
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (V::Num(i as f64), v.clone()))
+                .collect(),
+            V::Obj(m) => m
+                .iter()
+                .map(|(k, v)| (V::Str(k.clone()), v.clone()))
+                .collect(),
+            _ => return self.unknown_of(f, &[&coll]),
+        };
+        if f.grouping {
+            return self.unknown_of(f, &[&coll]);
+        }
+        let mut list = Vec::new();
+        let mut obj = BTreeMap::new();
+        for (k, v) in items {
+            let mut names = vec![(f.intro.value_var.as_str().to_string(), v)];
+            if let Some(kv) = &f.intro.key_var {
+                names.insert(0, (kv.as_str().to_string(), k));
             }
+            let inner = self.with(names);
+            if let Some(cond) = &f.cond {
+                match inner.eval_at(&cond.expr, d) {
+                    V::Bool(true) => {}
+                    V::Bool(false) => continue,
+                    other => return self.unknown_of(f, &[&coll, &other]),
+                }
+            }
+            let value = inner.eval_at(&f.value_expr, d);
+            match &f.key_expr {
+                None => list.push(value),
+                Some(ke) => match inner.eval_at(ke, d).to_text() {
+                    Some(key) => {
+                        obj.insert(key, value);
+                    }
+                    None => return self.unknown_of(f, &[&coll, &value]),
+                },
+            }
+        }
+        if f.key_expr.is_some() {
+            V::Obj(obj)
+        } else {
+            V::List(list)
         }
     }
 
@@ -305,6 +386,9 @@ impl Eval<'_> {
         let unknown_ref =
             |refs: Vec<String>| V::unknown(self.source(t), refs.into_iter().collect());
         let (base, rest) = match &t.expr {
+            Expression::Variable(root) if self.binding(root.as_str()).is_some() => {
+                (self.binding(root.as_str()).cloned().unwrap_or(V::Null), 0)
+            }
             Expression::Variable(root) => match root.as_str() {
                 "var" => match attr(0) {
                     Some(name) => (
@@ -357,7 +441,15 @@ impl Eval<'_> {
             },
             other => (self.eval_at(other, d), 0),
         };
-        let mut v = base;
+        // An unknown variable, local or output is shown as this expression, as
+        // written here (the same text whether or not it sits in a larger one).
+        let mut v = match base {
+            V::Unknown(u) => V::Unknown(Arc::new(Unknown {
+                text: self.source(t),
+                refs: u.refs.clone(),
+            })),
+            other => other,
+        };
         for op in &ops[rest..] {
             v = match (op, &v) {
                 (_, V::Unknown(_)) => return self.unknown_of(t, &[&v]),
@@ -723,11 +815,7 @@ mod tests {
         );
         let scope = TestScope { vars };
         let expr = hcl_edit::parser::parse_expr(src).unwrap();
-        Eval {
-            scope: &scope,
-            text: src,
-        }
-        .eval(&expr)
+        Eval::new(&scope, src).eval(&expr)
     }
 
     #[test]
@@ -774,7 +862,23 @@ mod tests {
         assert!(eval("var.missing").is_unknown());
         assert!(eval("count.index").is_unknown());
         assert!(eval("upper(var.missing)").is_unknown());
-        assert!(eval("[for x in var.tags : x]").is_unknown());
+        assert!(eval("[for x in var.missing : x]").is_unknown());
+        assert_eq!(
+            eval(r#"[for k, v in var.tags : "${k}=${v}"]"#),
+            V::List(vec![V::Str("Owner=me".into())])
+        );
+        assert_eq!(
+            eval("[for x in [1, 2, 3] : x * 2 if x > 1]").to_json(),
+            json!([4, 6])
+        );
+        assert_eq!(
+            eval("{for x in [\"a\"] : x => upper(x)}").to_json(),
+            json!({"a": "A"})
+        );
+        assert_eq!(
+            eval("toset([for x in [1] : x if false])").to_json(),
+            json!([])
+        );
         assert!(eval("var.missing ? 1 : 2").is_unknown());
         assert_eq!(eval("var.missing && false"), V::Bool(false));
         assert!(eval("provider::aws::arn_parse(\"x\")").is_unknown());

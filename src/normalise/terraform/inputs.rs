@@ -70,11 +70,7 @@ pub(super) fn tfvars(
                     if let Structure::Attribute(a) = s {
                         vars.insert(
                             a.key.as_str().to_string(),
-                            Eval {
-                                scope: &scope,
-                                text: &text,
-                            }
-                            .eval(&a.value),
+                            Eval::new(&scope, &text).eval(&a.value),
                         );
                     }
                 }

@@ -120,11 +120,7 @@ impl Scope for InstanceScope<'_> {
 
 impl InstanceScope<'_> {
     pub(super) fn eval_in(&self, file: usize, expr: &hcl_edit::expr::Expression) -> V {
-        Eval {
-            scope: self,
-            text: &self.inst.config.files[file].hcl,
-        }
-        .eval(expr)
+        Eval::new(self, &self.inst.config.files[file].hcl).eval(expr)
     }
 }
 
@@ -163,13 +159,8 @@ pub(super) fn variable_values(
     for item in &config.variables {
         let name = item.label(0).to_string();
         let value = inputs.get(&name).cloned().or_else(|| {
-            attr(&item.block.body, "default").map(|d| {
-                Eval {
-                    scope: &EmptyScope,
-                    text: &config.files[item.file].hcl,
-                }
-                .eval(&d.value)
-            })
+            attr(&item.block.body, "default")
+                .map(|d| Eval::new(&EmptyScope, &config.files[item.file].hcl).eval(&d.value))
         });
         let value =
             value.unwrap_or_else(|| V::unknown(format!("{prefix}var.{name}"), BTreeSet::new()));

@@ -8,7 +8,7 @@ use hcl_edit::Span as _;
 use serde_json::{json, Map, Value as J};
 
 use super::config::Item;
-use super::eval::{Scope, V};
+use super::eval::{Eval, Scope, V};
 use super::modules::{instance_count_is_zero, traversal_name, InstanceScope};
 use super::{attr, nodes};
 use crate::normalise::{Layout, ResourceSource};
@@ -170,43 +170,141 @@ fn merge_tags(default_tags: Option<V>, tags: Option<V>) -> V {
 }
 
 /// A block body as properties (attributes; nested blocks as lists of objects;
-/// `dynamic` blocks unknown) and its `lifecycle` block, if any.
-fn block_properties(scope: &InstanceScope, file: usize, body: &Body) -> (V, Option<V>) {
+/// `dynamic` blocks expanded when their `for_each` is known, else unknown) and its
+/// `lifecycle` block, if any.
+pub(super) fn block_properties(scope: &InstanceScope, file: usize, body: &Body) -> (V, Option<V>) {
+    let ev = Eval::new(scope, &scope.inst.config.files[file].hcl);
+    body_properties(&ev, scope, file, body)
+}
+
+fn body_properties(ev: &Eval, scope: &InstanceScope, file: usize, body: &Body) -> (V, Option<V>) {
     let mut props: BTreeMap<String, V> = BTreeMap::new();
     let mut lifecycle = None;
+    let push = |props: &mut BTreeMap<String, V>, name: &str, item: V| {
+        if let V::List(items) = props
+            .entry(name.to_string())
+            .or_insert_with(|| V::List(vec![]))
+        {
+            items.push(item);
+        }
+    };
     for s in body.iter() {
         match s {
             Structure::Attribute(a) => {
                 let k = a.key.as_str();
                 if !META_ARGUMENTS.contains(&k) {
-                    props.insert(k.to_string(), scope.eval_in(file, &a.value));
+                    props.insert(k.to_string(), ev.eval(&a.value));
                 }
             }
             Structure::Block(b) => match b.ident.as_str() {
-                "lifecycle" => lifecycle = Some(block_properties(scope, file, &b.body).0),
+                "lifecycle" => lifecycle = Some(lifecycle_properties(ev, scope, file, &b.body)),
                 "provisioner" | "connection" => {}
                 "dynamic" => {
                     let name = b.labels.first().map_or("", |l| l.as_str()).to_string();
-                    let for_each = attr(&b.body, "for_each").map(|a| scope.eval_in(file, &a.value));
-                    let mut refs = BTreeSet::new();
-                    if let Some(f) = &for_each {
-                        f.refs(&mut refs);
+                    match dynamic_blocks(ev, scope, file, b, &name) {
+                        Ok(items) => items
+                            .into_iter()
+                            .for_each(|item| push(&mut props, &name, item)),
+                        Err(unknown) => {
+                            props.insert(name, unknown);
+                        }
                     }
-                    props.insert(name, V::unknown(block_text(scope, file, b), refs));
                 }
                 ident => {
-                    let nested = block_properties(scope, file, &b.body).0;
-                    if let V::List(items) = props
-                        .entry(ident.to_string())
-                        .or_insert_with(|| V::List(vec![]))
-                    {
-                        items.push(nested);
-                    }
+                    let nested = body_properties(ev, scope, file, &b.body).0;
+                    push(&mut props, ident, nested);
                 }
             },
         }
     }
     (V::Obj(props), lifecycle)
+}
+
+/// `dynamic "name" { for_each = ...; iterator = it; content { ... } }`: one block per
+/// element when `for_each` is known (with `name.key` / `name.value` bound), else an
+/// unknown that keeps the references of `for_each` and `content`.
+fn dynamic_blocks(
+    ev: &Eval,
+    scope: &InstanceScope,
+    file: usize,
+    b: &Block,
+    name: &str,
+) -> Result<Vec<V>, V> {
+    let iterator =
+        attr(&b.body, "iterator").map_or_else(|| name.to_string(), |a| traversal_name(&a.value));
+    let content = b.body.iter().find_map(|s| match s {
+        Structure::Block(c) if c.ident.as_str() == "content" => Some(&c.body),
+        _ => None,
+    });
+    let for_each = attr(&b.body, "for_each").map_or(V::Null, |a| ev.eval(&a.value));
+    let items: Option<Vec<(V, V)>> = match &for_each {
+        V::List(l) => Some(
+            l.iter()
+                .enumerate()
+                .map(|(i, v)| (V::Num(i as f64), v.clone()))
+                .collect(),
+        ),
+        V::Obj(m) => Some(
+            m.iter()
+                .map(|(k, v)| (V::Str(k.clone()), v.clone()))
+                .collect(),
+        ),
+        _ => None,
+    };
+    let item =
+        |key: V, value: V| V::Obj([("key".to_string(), key), ("value".to_string(), value)].into());
+    match (items, content) {
+        (Some(items), Some(content)) => Ok(items
+            .into_iter()
+            .map(|(k, v)| {
+                body_properties(
+                    &ev.with([(iterator.clone(), item(k, v))]),
+                    scope,
+                    file,
+                    content,
+                )
+                .0
+            })
+            .collect()),
+        (Some(_), None) => Ok(vec![]),
+        (None, content) => {
+            let mut refs = BTreeSet::new();
+            for_each.refs(&mut refs);
+            if let Some(content) = content {
+                let unknown_item = V::unknown(iterator.clone(), BTreeSet::new());
+                body_properties(
+                    &ev.with([(iterator.clone(), unknown_item)]),
+                    scope,
+                    file,
+                    content,
+                )
+                .0
+                .refs(&mut refs);
+            }
+            Err(V::unknown(block_text(scope, file, b), refs))
+        }
+    }
+}
+
+/// The lifecycle block; `ignore_changes` and `replace_triggered_by` name
+/// attributes and resources, which are kept as written.
+fn lifecycle_properties(ev: &Eval, scope: &InstanceScope, file: usize, body: &Body) -> V {
+    let mut props = match body_properties(ev, scope, file, body).0 {
+        V::Obj(m) => m,
+        _ => BTreeMap::new(),
+    };
+    for key in ["ignore_changes", "replace_triggered_by"] {
+        if let Some(a) = attr(body, key) {
+            let names = match &a.value {
+                hcl_edit::expr::Expression::Array(items) => {
+                    V::List(items.iter().map(|e| V::Str(traversal_name(e))).collect())
+                }
+                other => V::Str(traversal_name(other)),
+            };
+            props.insert(key.to_string(), names);
+        }
+    }
+    V::Obj(props)
 }
 
 fn block_text(scope: &InstanceScope, file: usize, b: &Block) -> String {

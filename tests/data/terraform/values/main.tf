@@ -82,3 +82,24 @@ data "aws_caller_identity" "me" {}
 resource "aws_sqs_queue" "reads_data" {
   name = "q-${data.aws_caller_identity.me.account_id}"
 }
+
+resource "aws_ecs_service" "dyn" {
+  name = "dyn"
+  dynamic "load_balancer" {
+    for_each = { web = 80, api = 8080 }
+    content {
+      container_name = load_balancer.key
+      container_port = load_balancer.value
+    }
+  }
+  dynamic "alarms" {
+    for_each = var.unset
+    iterator = a
+    content {
+      alarm_names = [aws_sqs_queue.main.name, a.value]
+    }
+  }
+  lifecycle {
+    ignore_changes = [desired_count, tags]
+  }
+}
