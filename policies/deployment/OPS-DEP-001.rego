@@ -21,6 +21,34 @@
 # one-line fix, and two findings on the resource's name line would be noise. The finding
 # points at the first offending value that is written in the template, else at the
 # resource's name.
+#
+# Terraform has no DeletionPolicy. What keeps the data there (provider and Terraform
+# documentation):
+#   lifecycle { prevent_destroy = true }   every type: Terraform refuses any plan that
+#       destroys or replaces the resource (it does not help once the whole resource
+#       block is deleted, which the resource's own protection below does cover).
+#   aws_db_instance, aws_rds_cluster: `deletion_protection = true` (the API refuses to
+#       delete), or a final snapshot: `skip_final_snapshot` defaults to false, and then
+#       a destroy or a replacement takes a final snapshot (or fails without a
+#       `final_snapshot_identifier`) - the analogue of CloudFormation's Snapshot
+#       default. So an RDS resource fails only with `skip_final_snapshot = true`.
+#       Read replicas (`replicate_source_db`) keep no data of their own: not checked.
+#   aws_dynamodb_table: `deletion_protection_enabled = true`.
+#   aws_s3_bucket: S3 refuses to delete a bucket that still holds objects, and the
+#       provider passes that on unless `force_destroy = true` (default false), which
+#       empties the bucket first. So a bucket fails only with `force_destroy = true`.
+#   aws_efs_file_system, aws_kms_key: no deletion protection of their own; only
+#       prevent_destroy counts (a KMS key's `deletion_window_in_days` is a waiting
+#       period after the deletion was scheduled, not a protection).
+#   aws_cloudwatch_log_group receiving an aws_cloudtrail's `cloud_watch_logs_group_arn`
+#       (by reference, or by a literal ARN naming it): `deletion_protection_enabled =
+#       true`, or `skip_destroy = true` (destroy only forgets it).
+# A resource passes when any of its protections is on; an unknown protection (a
+# variable without a value, another resource's attribute) may be on, so the rule stays
+# silent. `meta.lifecycle` exists only in Terraform configuration: for other Terraform
+# inputs (plans) prevent_destroy is unknown. The finding points at the first offending
+# value written in the block (force_destroy, skip_final_snapshot, the deletion
+# protection attribute), else at prevent_destroy, the lifecycle block or the header.
 package opsgate.rules.dep_001
 
 import data.opsgate.lib
@@ -39,8 +67,11 @@ metadata := {
 		"UpdateReplacePolicy say Retain (or Snapshot, for RDS). This rule checks databases",
 		"(RDS instances and clusters, DynamoDB tables), S3 buckets, EFS file systems, KMS",
 		"keys (deleting one makes everything encrypted with it unreadable) and the log",
-		"groups that hold CloudTrail audit logs. The resources' own deletion protection is",
-		"checked separately (OPS-DEP-002).",
+		"groups that hold CloudTrail audit logs. In CloudFormation the resources' own",
+		"deletion protection is checked separately (OPS-DEP-002). Terraform has no such",
+		"policies: there `lifecycle { prevent_destroy = true }` or the resource's own",
+		"protection keeps the data (RDS deletion protection or a final snapshot, DynamoDB",
+		"and log group deletion protection, an S3 bucket without force_destroy).",
 	]),
 	"remediation": {
 		"cloudformation": concat(" ", [
@@ -51,11 +82,13 @@ metadata := {
 			"`removalPolicy: RemovalPolicy.RETAIN` (or SNAPSHOT for databases).",
 		]),
 		"terraform": concat(" ", [
-			"Add `lifecycle { prevent_destroy = true }` to the resource, and turn on the",
-			"resource's own protection where it has one (`deletion_protection = true` on",
-			"aws_db_instance and aws_rds_cluster with `skip_final_snapshot = false`,",
-			"`deletion_protection_enabled = true` on aws_dynamodb_table, no `force_destroy`",
-			"on aws_s3_bucket).",
+			"Turn on the resource's own protection where it has one: `deletion_protection =",
+			"true` on aws_db_instance and aws_rds_cluster (and keep `skip_final_snapshot =",
+			"false` with a `final_snapshot_identifier`), `deletion_protection_enabled = true`",
+			"on aws_dynamodb_table and on a trail's aws_cloudwatch_log_group (or `skip_destroy",
+			"= true`), no `force_destroy = true` on aws_s3_bucket; for EFS file systems and",
+			"KMS keys, which have none, add `lifecycle { prevent_destroy = true }` (it also",
+			"works for the others).",
 		]),
 	},
 	"config_rule": null,
@@ -69,7 +102,7 @@ metadata := {
 		"aws_cloudwatch_log_group",
 		"aws_cloudtrail",
 	],
-	"formats": ["cloudformation"],
+	"formats": ["cloudformation", "terraform"],
 }
 
 # Native type -> what a message calls it.
@@ -87,7 +120,7 @@ stateful_types := {
 # Types for which Snapshot is a valid policy (within the checked types).
 snapshot_types := {"AWS::RDS::DBInstance", "AWS::RDS::DBCluster"}
 
-log_group_types := ["AWS::Logs::LogGroup"]
+log_group_types := ["AWS::Logs::LogGroup", "aws_cloudwatch_log_group"]
 
 log_groups := lib.resources_of(["aws_cloudwatch_log_group"], log_group_types)
 
@@ -98,20 +131,23 @@ audit_log_groups contains e.to if {
 	some t in trails
 	some e in object.get(lib.edges_from, t.address, set())
 	e.via != "DependsOn"
-	lib.has_prefix(e.path, ["properties", "CloudWatchLogsLogGroupArn"])
+	some prop in ["CloudWatchLogsLogGroupArn", "cloud_watch_logs_group_arn"]
+	lib.has_prefix(e.path, ["properties", prop])
 	input.resources[e.to].type in log_group_types
 }
 
 # ... or through a literal ARN naming a log group of this template.
 audit_log_groups contains lg.address if {
 	some t in trails
-	arn := lib.get(t, ["properties", "CloudWatchLogsLogGroupArn"])
+	some prop in ["CloudWatchLogsLogGroupArn", "cloud_watch_logs_group_arn"]
+	arn := lib.get(t, ["properties", prop])
 	is_string(arn)
 	parts := split(arn, ":log-group:")
 	count(parts) == 2
 	name := split(parts[1], ":")[0]
 	some lg in log_groups
-	lib.get(lg, ["properties", "LogGroupName"]) == name
+	some name_prop in ["LogGroupName", "name"]
+	lib.get(lg, ["properties", name_prop]) == name
 }
 
 # An RDS instance that belongs to an Aurora cluster, or a read replica: its data lives
@@ -127,7 +163,7 @@ data_elsewhere(r) if {
 }
 
 checked contains r if {
-	input.format == "cloudformation"
+	lib.is_cloudformation
 	some r in lib.resources_of(
 		[
 			"aws_db_instance", "aws_rds_cluster", "aws_dynamodb_table", "aws_s3_bucket",
@@ -140,7 +176,7 @@ checked contains r if {
 }
 
 checked contains r if {
-	input.format == "cloudformation"
+	lib.is_cloudformation
 	some address in audit_log_groups
 	r := input.resources[address]
 }
@@ -148,6 +184,8 @@ checked contains r if {
 noun(r) := stateful_types[r.type]
 
 noun(r) := "CloudTrail log group" if r.type in log_group_types
+
+noun(r) := tf_stateful_types[r.type]
 
 # The problem with each attribute, if any. Unknown values have none.
 problem(r, "DeletionPolicy") := p if {
@@ -218,5 +256,162 @@ findings contains f if {
 			concat(" and ", [sprintf("`%s: %s`", [a, keep_value(r)]) | some a in bad]),
 			r.address,
 		])},
+	)
+}
+
+# ---------------------------------------------------------------------------------
+# Terraform
+
+# Terraform type -> what a message calls it.
+tf_stateful_types := {
+	"aws_db_instance": "RDS DB instance",
+	"aws_rds_cluster": "RDS DB cluster",
+	"aws_dynamodb_table": "DynamoDB table",
+	"aws_s3_bucket": "S3 bucket",
+	"aws_efs_file_system": "EFS file system",
+	"aws_kms_key": "KMS key",
+}
+
+tf_checked contains r if {
+	lib.is_terraform
+	some r in lib.resources_of(object.keys(tf_stateful_types), [])
+	not lib.get(r, ["properties", "replicate_source_db"]) != null
+}
+
+tf_checked contains r if {
+	lib.is_terraform
+	some address in audit_log_groups
+	r := input.resources[address]
+	r.type == "aws_cloudwatch_log_group"
+}
+
+# The resource's own protections: [attribute, the value that protects (true) or
+# endangers (false) when written, what its absence means].
+#   "on_when": true  -> the attribute protects when true (absent = off)
+#   "on_when": false -> the attribute endangers when true (absent = protected)
+own_protections := {
+	"aws_db_instance": [
+		{"attr": "skip_final_snapshot", "on_when": false},
+		{"attr": "deletion_protection", "on_when": true},
+	],
+	"aws_rds_cluster": [
+		{"attr": "skip_final_snapshot", "on_when": false},
+		{"attr": "deletion_protection", "on_when": true},
+	],
+	"aws_dynamodb_table": [{"attr": "deletion_protection_enabled", "on_when": true}],
+	"aws_s3_bucket": [{"attr": "force_destroy", "on_when": false}],
+	"aws_efs_file_system": [],
+	"aws_kms_key": [],
+	"aws_cloudwatch_log_group": [
+		{"attr": "deletion_protection_enabled", "on_when": true},
+		{"attr": "skip_destroy", "on_when": true},
+	],
+}
+
+prevent_destroy_path := ["meta", "lifecycle", "prevent_destroy"]
+
+# State of one protection: "on", "off" or "unknown".
+flag_state(v, true) := "on" if lib.is_true(v)
+
+flag_state(v, true) := "off" if v == null
+
+flag_state(v, true) := "off" if lib.is_false(v)
+
+flag_state(v, false) := "on" if v == null
+
+flag_state(v, false) := "on" if lib.is_false(v)
+
+flag_state(v, false) := "off" if lib.is_true(v)
+
+# Anything else (unknown, or a value of the wrong type) is not known to be off.
+flag_state(v, on_when) := "unknown" if {
+	not lib.is_true(v)
+	not lib.is_false(v)
+	v != null
+}
+
+# prevent_destroy is only known in configuration (meta.lifecycle); plans do not carry it.
+prevent_destroy_state(r) := flag_state(lib.get(r, prevent_destroy_path), true) if {
+	input.format == "terraform"
+}
+
+prevent_destroy_state(r) := "unknown" if input.format != "terraform"
+
+protection_states(r) := array.concat(
+	[{"path": ["properties", p.attr], "attr": p.attr, "on_when": p.on_when, "state": flag_state(lib.get(r, ["properties", p.attr]), p.on_when)} |
+		some p in own_protections[r.type]
+	],
+	[{"path": prevent_destroy_path, "attr": "prevent_destroy", "on_when": true, "state": prevent_destroy_state(r)}],
+)
+
+tf_problem(r, s) := "lifecycle.prevent_destroy is not set" if {
+	s.attr == "prevent_destroy"
+	lib.get(r, prevent_destroy_path) == null
+}
+
+tf_problem(r, s) := "lifecycle.prevent_destroy is false" if {
+	s.attr == "prevent_destroy"
+	lib.get(r, prevent_destroy_path) != null
+}
+
+tf_problem(_, s) := "skip_final_snapshot is true (no final snapshot is taken)" if s.attr == "skip_final_snapshot"
+
+tf_problem(_, s) := "force_destroy is true (destroying or replacing the bucket deletes its objects first)" if {
+	s.attr == "force_destroy"
+}
+
+tf_problem(r, s) := sprintf("%s is not set", [s.attr]) if {
+	s.on_when == true
+	s.attr != "prevent_destroy"
+	lib.get(r, s.path) == null
+}
+
+tf_problem(r, s) := sprintf("%s is false", [s.attr]) if {
+	s.on_when == true
+	s.attr != "prevent_destroy"
+	lib.get(r, s.path) != null
+}
+
+tf_fix(r) := sprintf(
+	"Set `deletion_protection = true` on %s (or keep `skip_final_snapshot = false` with a `final_snapshot_identifier`), or add `lifecycle { prevent_destroy = true }`.",
+	[r.address],
+) if r.type in {"aws_db_instance", "aws_rds_cluster"}
+
+tf_fix(r) := sprintf("Set `deletion_protection_enabled = true` on %s, or add `lifecycle { prevent_destroy = true }`.", [r.address]) if {
+	r.type == "aws_dynamodb_table"
+}
+
+tf_fix(r) := sprintf("Remove `force_destroy = true` from %s, or add `lifecycle { prevent_destroy = true }`.", [r.address]) if {
+	r.type == "aws_s3_bucket"
+}
+
+tf_fix(r) := sprintf("Add `lifecycle { prevent_destroy = true }` to %s.", [r.address]) if {
+	r.type in {"aws_efs_file_system", "aws_kms_key"}
+}
+
+tf_fix(r) := sprintf(
+	"Set `deletion_protection_enabled = true` (or `skip_destroy = true`) on %s, or add `lifecycle { prevent_destroy = true }`.",
+	[r.address],
+) if r.type == "aws_cloudwatch_log_group"
+
+# The first offending value written in the block, else prevent_destroy (which points
+# at its value, the lifecycle block or the resource header).
+tf_finding_path(r, states) := written[0] if {
+	written := [s.path | some s in states; lib.get(r, s.path) != null]
+	count(written) > 0
+} else := prevent_destroy_path
+
+findings contains f if {
+	some r in tf_checked
+	states := protection_states(r)
+	every s in states {
+		s.state == "off"
+	}
+	f := object.union(
+		lib.finding(r, tf_finding_path(r, states), sprintf(
+			"%s %s does not survive a bad change: %s",
+			[noun(r), r.address, concat("; ", [tf_problem(r, s) | some s in states])],
+		)),
+		{"fix": tf_fix(r)},
 	)
 }

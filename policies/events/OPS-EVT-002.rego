@@ -6,6 +6,12 @@
 # the word runbook or playbook (also "run book", "playbooks"), in any case. Unknown
 # descriptions never fail.
 #
+# Terraform: `alarm_description` of aws_cloudwatch_metric_alarm and
+# aws_cloudwatch_composite_alarm, with the same pattern. A description built from a
+# variable without a value, a data source or another resource's attribute is unknown
+# and never fails; a template over known parts ("Runbook: ${local.wiki}/x") is checked
+# as the resulting string.
+#
 # The pattern is a Rust regex (https://docs.rs/regex/latest/regex/#syntax). An invalid
 # pattern makes the policy fail with an error, not pass silently.
 package opsgate.rules.evt_002
@@ -28,8 +34,8 @@ metadata := {
 		"is sent with every notification, so it is where the responder looks first: it",
 		"should link the runbook or playbook for this alarm, so that the response starts",
 		"from a known procedure instead of an ad-hoc investigation. The check passes when",
-		"AlarmDescription matches the configurable `runbook_pattern` (default: a URL, or",
-		"the word runbook or playbook).",
+		"AlarmDescription (Terraform: alarm_description) matches the configurable",
+		"`runbook_pattern` (default: a URL, or the word runbook or playbook).",
 	]),
 	"remediation": {
 		"cloudformation": concat(" ", [
@@ -45,30 +51,41 @@ metadata := {
 	},
 	"config_rule": "cloudwatch-alarm-description",
 	"kinds": ["aws_cloudwatch_metric_alarm", "aws_cloudwatch_composite_alarm"],
-	"formats": ["cloudformation"],
+	"formats": ["cloudformation", "terraform"],
 	"parameters": {"runbook_pattern": default_pattern},
 }
 
-alarms := [a |
-	input.format == "cloudformation"
-	some a in lib.resources_of(
-		["aws_cloudwatch_metric_alarm", "aws_cloudwatch_composite_alarm"],
-		["AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm"],
-	)
-]
+alarm_kinds := ["aws_cloudwatch_metric_alarm", "aws_cloudwatch_composite_alarm"]
+
+alarms := lib.resources_of(alarm_kinds, ["AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm"]) if {
+	lib.is_cloudformation
+}
+
+# Terraform: the same two kinds, by their Terraform type names.
+alarms := lib.resources_of(alarm_kinds, []) if lib.is_terraform
+
+# The description property in the unit's format.
+attr := "alarm_description" if lib.is_terraform
+
+else := "AlarmDescription"
 
 fix(a) := sprintf(
 	"Link the runbook in AlarmDescription of %s, e.g. `AlarmDescription: \"Runbook: https://wiki.example.com/runbooks/%s\"`.",
 	[a.address, a.address],
-)
+) if not lib.is_terraform
+
+fix(a) := sprintf(
+	"Link the runbook in alarm_description of %s, e.g. `alarm_description = \"Runbook: https://wiki.example.com/runbooks/%s\"`.",
+	[a.address, a.address],
+) if lib.is_terraform
 
 findings contains f if {
 	some a in alarms
-	lib.get(a, ["properties", "AlarmDescription"]) == null
+	lib.get(a, ["properties", attr]) == null
 	f := object.union(
-		lib.finding(a, ["properties", "AlarmDescription"], sprintf(
-			"alarm %s has no AlarmDescription: its notifications do not say which runbook to follow",
-			[a.address],
+		lib.finding(a, ["properties", attr], sprintf(
+			"alarm %s has no %s: its notifications do not say which runbook to follow",
+			[a.address, attr],
 		)),
 		{"fix": fix(a)},
 	)
@@ -76,13 +93,13 @@ findings contains f if {
 
 findings contains f if {
 	some a in alarms
-	description := lib.get(a, ["properties", "AlarmDescription"])
+	description := lib.get(a, ["properties", attr])
 	is_string(description)
 	trim_space(description) == ""
 	f := object.union(
-		lib.finding(a, ["properties", "AlarmDescription"], sprintf(
-			"alarm %s has an empty AlarmDescription: its notifications do not say which runbook to follow",
-			[a.address],
+		lib.finding(a, ["properties", attr], sprintf(
+			"alarm %s has an empty %s: its notifications do not say which runbook to follow",
+			[a.address, attr],
 		)),
 		{"fix": fix(a)},
 	)
@@ -90,14 +107,14 @@ findings contains f if {
 
 findings contains f if {
 	some a in alarms
-	description := lib.get(a, ["properties", "AlarmDescription"])
+	description := lib.get(a, ["properties", attr])
 	is_string(description)
 	trim_space(description) != ""
 	not regex.match(pattern, description)
 	f := object.union(
-		lib.finding(a, ["properties", "AlarmDescription"], sprintf(
-			"AlarmDescription of alarm %s names no runbook: %s",
-			[a.address, expectation],
+		lib.finding(a, ["properties", attr], sprintf(
+			"%s of alarm %s names no runbook: %s",
+			[attr, a.address, expectation],
 		)),
 		{"fix": fix(a)},
 	)

@@ -14,6 +14,13 @@
 # RetentionInDays it removes the retention policy (RetentionDays.INFINITE).
 # Not checked: log groups of class DELIVERY, whose retention is fixed by the service.
 # Unknown values never fail.
+#
+# Terraform: aws_cloudwatch_log_group `retention_in_days`. Absent means 0 in the
+# provider, and 0 means the events never expire (provider docs), so both fail, with
+# their own message; other values must reach the minimum. `log_group_class =
+# "DELIVERY"` (or an unknown class) is skipped as in CloudFormation. A retention from a
+# variable without a value, a data source or another resource is unknown and never
+# fails.
 package opsgate.rules.evo_001
 
 import data.opsgate.lib
@@ -53,21 +60,33 @@ metadata := {
 	},
 	"config_rule": "cw-loggroup-retention-period-check",
 	"kinds": ["aws_cloudwatch_log_group"],
-	"formats": ["cloudformation"],
+	"formats": ["cloudformation", "terraform"],
 	"parameters": {"min_retention_days": 30},
 }
 
+# The log group class property in the unit's format.
+class_attr := "LogGroupClass" if lib.is_cloudformation
+
+class_attr := "log_group_class" if lib.is_terraform
+
 # Log groups, and the CDK's retention setters for log groups outside the template.
 log_groups := [r |
-	input.format == "cloudformation"
+	lib.is_cloudformation
 	some r in lib.resources_of(["aws_cloudwatch_log_group"], ["AWS::Logs::LogGroup", "Custom::LogRetention"])
 	not fixed_retention(r)
 ]
 
-# DELIVERY log groups keep events for a period the service sets; an unknown class may be one.
-fixed_retention(r) if lib.get(r, ["properties", "LogGroupClass"]) == "DELIVERY"
+# Terraform: aws_cloudwatch_log_group only.
+tf_log_groups := [r |
+	lib.is_terraform
+	some r in lib.resources("aws_cloudwatch_log_group")
+	not fixed_retention(r)
+]
 
-fixed_retention(r) if lib.is_unknown(lib.get(r, ["properties", "LogGroupClass"]))
+# DELIVERY log groups keep events for a period the service sets; an unknown class may be one.
+fixed_retention(r) if lib.get(r, ["properties", class_attr]) == "DELIVERY"
+
+fixed_retention(r) if lib.is_unknown(lib.get(r, ["properties", class_attr]))
 
 noun(r) := "CDK log retention" if r.type == "Custom::LogRetention"
 
@@ -97,6 +116,43 @@ findings contains f if {
 		{"fix": sprintf("Raise RetentionInDays of %s to %v or more.", [r.address, suggested_days])},
 	)
 }
+
+# Terraform: absent and 0 both mean "never expire" (the provider sends no retention
+# policy); any other known value below the minimum is too short.
+findings contains f if {
+	some r in tf_log_groups
+	days := lib.get(r, ["properties", "retention_in_days"])
+	never_expires(days)
+	f := object.union(
+		lib.finding(r, ["properties", "retention_in_days"], sprintf(
+			"log group %s %s: its log events never expire",
+			[r.address, never_text(days)],
+		)),
+		{"fix": sprintf("Set `retention_in_days = %v` (or longer) on %s.", [suggested_days, r.address])},
+	)
+}
+
+findings contains f if {
+	some r in tf_log_groups
+	days := lib.as_number(lib.get(r, ["properties", "retention_in_days"]))
+	days != 0
+	days < min_days
+	f := object.union(
+		lib.finding(r, ["properties", "retention_in_days"], sprintf(
+			"log group %s keeps log events for %s, less than the minimum of %s",
+			[r.address, days_text(days), days_text(min_days)],
+		)),
+		{"fix": sprintf("Raise retention_in_days of %s to %v or more.", [r.address, suggested_days])},
+	)
+}
+
+never_expires(null) := true
+
+never_expires(days) if lib.as_number(days) == 0
+
+never_text(null) := "has no retention_in_days"
+
+never_text(days) := "has retention_in_days = 0" if days != null
 
 days_text(1) := "1 day"
 

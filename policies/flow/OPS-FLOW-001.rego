@@ -9,6 +9,12 @@
 # Silent for: no Runtime (container images), an unknown value, a runtime that is not in
 # the table (newer than the table, or a typo that CloudFormation itself rejects), a
 # runtime without a deprecation date.
+#
+# Terraform: aws_lambda_function `runtime` (provider docs: optional, "Identifier of the
+# function's runtime", the same identifiers as the Lambda API), same table and logic.
+# Silent when `runtime` is absent or null (package_type = "Image"), and when it is
+# unknown (`var.runtime` without default, a conditional on an unknown value): unknown
+# never fails.
 package opsgate.rules.flow_001
 
 import data.opsgate.lib
@@ -35,7 +41,7 @@ metadata := {
 	},
 	"config_rule": "lambda-function-settings-check",
 	"kinds": ["aws_lambda_function"],
-	"formats": ["cloudformation"],
+	"formats": ["cloudformation", "terraform"],
 	"parameters": {"warning_days": 180},
 }
 
@@ -43,7 +49,15 @@ table := object.get(data.opsgate, ["data", "lambda_runtimes", "runtimes"], {})
 
 warning_days := lib.param(metadata.id, "warning_days", metadata.parameters.warning_days)
 
-path := ["properties", "Runtime"]
+# Where the runtime is: CloudFormation `Runtime`, Terraform `runtime`.
+path := ["properties", "Runtime"] if lib.is_cloudformation
+
+path := ["properties", "runtime"] if lib.is_terraform
+
+# The attribute's name as the user writes it, for messages and fixes.
+attribute := "Runtime" if lib.is_cloudformation
+
+attribute := "runtime" if lib.is_terraform
 
 # Deprecated: on or past the deprecation date.
 findings contains f if {
@@ -83,7 +97,7 @@ successor(id) := max({[entry.deprecation, other] |
 	is_string(entry.deprecation)
 })[1]
 
-fix(runtime) := sprintf("change Runtime to %s (or another supported %s runtime) and test the function", [s, family(runtime)]) if {
+fix(runtime) := sprintf("change %s to %s (or another supported %s runtime) and test the function", [attribute, s, family(runtime)]) if {
 	s := successor(runtime)
 	s != runtime
-} else := "change Runtime to a supported runtime and test the function"
+} else := sprintf("change %s to a supported runtime and test the function", [attribute])

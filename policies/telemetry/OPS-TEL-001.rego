@@ -5,6 +5,16 @@
 # that arrive with a sampled trace header). AWS::Serverless::Function: Tracing must be
 # "Active" (allowed: Active | PassThrough | Disabled); Globals.Function.Tracing is
 # already merged into the function's properties by opsgate. Values are case-sensitive.
+#
+# Terraform (aws_lambda_function): the `tracing_config` block's `mode` must be "Active"
+# (provider docs: the block is optional, `mode` is required in it, valid values Active |
+# PassThrough; without the block Lambda uses PassThrough). Nested blocks are lists of
+# objects in the input, so the value is at tracing_config[0].mode. A function without
+# the block is reported at the resource header, a wrong mode at its value.
+#
+# Unknown never fails (both formats): an unknown mode (a variable without default, a
+# conditional), an unknown TracingConfig/Tracing, or a `dynamic "tracing_config"` block
+# (unknown as a whole) is silent.
 package opsgate.rules.tel_001
 
 import data.opsgate.lib
@@ -29,15 +39,18 @@ metadata := {
 	},
 	"config_rule": "lambda-function-xray-enabled",
 	"kinds": ["aws_lambda_function"],
-	"formats": ["cloudformation"],
+	"formats": ["cloudformation", "terraform"],
 }
 
 fix_lambda := "set TracingConfig.Mode to Active"
 
 fix_sam := "set Tracing: Active on the function or under Globals.Function"
 
+fix_tf := "add tracing_config { mode = \"Active\" } to the function"
+
 # AWS::Lambda::Function without TracingConfig (or without TracingConfig.Mode).
 findings contains f if {
+	lib.is_cloudformation
 	some fn in lib.resources("aws_lambda_function")
 	fn.type != "AWS::Serverless::Function"
 	path := ["properties", "TracingConfig", "Mode"]
@@ -48,6 +61,7 @@ findings contains f if {
 
 # AWS::Lambda::Function with a mode other than Active.
 findings contains f if {
+	lib.is_cloudformation
 	some fn in lib.resources("aws_lambda_function")
 	fn.type != "AWS::Serverless::Function"
 	path := ["properties", "TracingConfig", "Mode"]
@@ -60,6 +74,7 @@ findings contains f if {
 
 # AWS::Serverless::Function without Tracing (none on the function, none in Globals).
 findings contains f if {
+	lib.is_cloudformation
 	some fn in lib.resources("aws_lambda_function")
 	fn.type == "AWS::Serverless::Function"
 	path := ["properties", "Tracing"]
@@ -70,6 +85,7 @@ findings contains f if {
 
 # AWS::Serverless::Function with Tracing other than Active.
 findings contains f if {
+	lib.is_cloudformation
 	some fn in lib.resources("aws_lambda_function")
 	fn.type == "AWS::Serverless::Function"
 	path := ["properties", "Tracing"]
@@ -79,6 +95,35 @@ findings contains f if {
 	mode != "Active"
 	f := object.union(lib.finding(fn, path, mode_message(fn, "Tracing", mode)), {"fix": fix_sam})
 }
+
+# Terraform: aws_lambda_function without a tracing_config block (PassThrough). The path
+# stops at the block, so the finding points at the resource header.
+findings contains f if {
+	lib.is_terraform
+	some fn in lib.resources("aws_lambda_function")
+	lib.get(fn, ["properties", "tracing_config"]) == null
+	msg := sprintf("function %s has no tracing_config block, so Lambda uses PassThrough and does not sample requests itself", [fn.address])
+	f := object.union(lib.finding(fn, ["properties", "tracing_config"], msg), {"fix": fix_tf})
+}
+
+# Terraform: a tracing_config block whose mode is not Active (or, in an invalid
+# configuration, is missing: the path then points at the block).
+findings contains f if {
+	lib.is_terraform
+	some fn in lib.resources("aws_lambda_function")
+	block := lib.get(fn, ["properties", "tracing_config"])
+	block != null
+	not lib.is_unknown(block)
+	path := ["properties", "tracing_config", 0, "mode"]
+	mode := lib.get(fn, path)
+	not lib.is_unknown(mode)
+	mode != "Active"
+	f := object.union(lib.finding(fn, path, tf_message(fn, mode)), {"fix": fix_tf})
+}
+
+tf_message(fn, null) := sprintf("function %s has a tracing_config block without mode", [fn.address])
+
+tf_message(fn, mode) := mode_message(fn, "tracing_config mode", mode) if mode != null
 
 # "active", "ACTIVE": the intent is right but the value is case-sensitive.
 mode_message(fn, what, mode) := sprintf("function %s has %s %q; the value is case-sensitive, use \"Active\"", [fn.address, what, mode]) if {

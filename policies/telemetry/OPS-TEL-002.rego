@@ -17,6 +17,33 @@
 # group, so it silences the rule for the unit, unless its text shows a literal prefix
 # other than /aws/lambda/; a function whose own name is unknown passes as soon as some
 # log group of the unit is literally named /aws/lambda/...
+#
+# Terraform (aws_lambda_function, aws_cloudwatch_log_group): a function passes when
+#   1. `logging_config { log_group = ... }` is set (the provider requires log_format in
+#      the block, log_group is optional: a block without log_group, or with log_group
+#      null - a variable defaulting to null - does not count; the finding then points
+#      at the block or the log_group line), or
+#   2. an aws_cloudwatch_log_group's `name` is /aws/lambda/<function name>:
+#      a) through a reference to the function: an edge log group -> function at `name`
+#         plus, in its text, the literal "/aws/lambda/" right before the reference
+#         (`"/aws/lambda/${aws_lambda_function.x.function_name}"`, also with an index
+#         `x[0]`, the `id` attribute, which is the function name for this resource,
+#         `format("/aws/lambda/%s", ...)` and `join("", ["/aws/lambda/", ...])`), or
+#         right before a single `var.`/`local.`/`module.` reference when the edge shows
+#         that the value comes from the function (its name passed through a module
+#         input, output or local), or
+#      b) literally, equal to "/aws/lambda/" + the function's known function_name, or
+#      c) with the same unknown text: a function named `var.function_name` and a group
+#         named `"/aws/lambda/${var.function_name}"` in the same module (compared as
+#         template text, white space removed; terraform-aws-modules style).
+#   A log group with `name_prefix` (a generated name) is never a function's group.
+# Unknown never fails, as for CloudFormation: an unknown logging_config (a `dynamic`
+# block) or log_group passes; a log group whose name is unknown and not built from a
+# function - neither by an edge to one nor by the same text as one's name (2c; not
+# when that text is per instance, `each.`/`count.`) - may be any function's group and silences the rule for the unit, unless its text shows a
+# literal path other than /aws/lambda/; a function whose name is unknown passes as soon
+# as some log group of the unit is literally named /aws/lambda/...; a log group whose
+# count/for_each is unknown counts as existing.
 package opsgate.rules.tel_002
 
 import data.opsgate.lib
@@ -37,11 +64,11 @@ metadata := {
 	]),
 	"remediation": {
 		"cloudformation": "Declare `AWS::Logs::LogGroup` with `LogGroupName: !Sub \"/aws/lambda/${MyFunction}\"` and `RetentionInDays`, or create a log group and point the function at it with `LoggingConfig: {LogGroup: !Ref MyLogGroup}` (SAM: `LoggingConfig` on the function or in `Globals.Function`). CDK: pass `logGroup` (or `logRetention`) to the Function.",
-		"terraform": "Declare `aws_cloudwatch_log_group` with `name = \"/aws/lambda/${aws_lambda_function.this.function_name}\"` and `retention_in_days`, or set `logging_config { log_group = aws_cloudwatch_log_group.this.name }` on the aws_lambda_function.",
+		"terraform": "Declare `aws_cloudwatch_log_group` with `name = \"/aws/lambda/${aws_lambda_function.this.function_name}\"` and `retention_in_days`, or point the aws_lambda_function at a declared group with `logging_config { log_format = \"JSON\", log_group = aws_cloudwatch_log_group.this.name }` (`log_format` is required in the block).",
 	},
 	"config_rule": null,
 	"kinds": ["aws_lambda_function", "aws_cloudwatch_log_group"],
-	"formats": ["cloudformation"],
+	"formats": ["cloudformation", "terraform"],
 }
 
 # Resources that create a log group by name: native log groups and CDK's
@@ -122,26 +149,190 @@ any_literal_lambda_group if {
 }
 
 covered(fn) if {
+	lib.is_cloudformation
 	cfg := lib.get(fn, ["properties", "LoggingConfig", "LogGroup"])
 	cfg != null
 }
 
-covered(fn) if covered_by_reference[fn.address]
+covered(fn) if {
+	lib.is_cloudformation
+	covered_by_reference[fn.address]
+}
 
 covered(fn) if {
+	lib.is_cloudformation
 	name := lib.get(fn, ["properties", "FunctionName"])
 	is_string(name)
 	concat("", ["/aws/lambda/", name]) in literal_names
 }
 
 covered(fn) if {
+	lib.is_cloudformation
 	lib.is_unknown(lib.get(fn, ["properties", "FunctionName"]))
 	any_literal_lambda_group
 }
 
-covered(_) if count(wildcard_log_groups) > 0
+covered(_) if {
+	lib.is_cloudformation
+	count(wildcard_log_groups) > 0
+}
+
+# --- Terraform -------------------------------------------------------------------
+
+tf_name_path := ["properties", "name"]
+
+tf_log_group_path := ["properties", "logging_config", 0, "log_group"]
+
+# White space is not significant in the expression texts compared below.
+squeeze(text) := regex.replace(text, `\s+`, "")
+
+# Log groups whose name references a function of the unit (edge at `name`).
+tf_named_after_function contains e.from if {
+	lib.is_terraform
+	some e in input.edges
+	lib.has_prefix(e.path, tf_name_path)
+	input.resources[e.from].kind == "aws_cloudwatch_log_group"
+	input.resources[e.to].kind == "aws_lambda_function"
+}
+
+# 2a: the edge log group -> function at `name`, with "/aws/lambda/" right before the
+# reference in the name's text.
+tf_covered_by_reference contains e.to if {
+	lib.is_terraform
+	some e in input.edges
+	lib.has_prefix(e.path, tf_name_path)
+	lg := input.resources[e.from]
+	lg.kind == "aws_cloudwatch_log_group"
+	fn := input.resources[e.to]
+	fn.kind == "aws_lambda_function"
+	text := squeeze(lib.unknown_text(lib.get(lg, tf_name_path)))
+	some ref in tf_name_refs(fn)
+	tf_lambda_group_of(text, ref)
+}
+
+# Regular expressions for what may follow "/aws/lambda/" and stand for the function's
+# name: its own name attribute (references inside its module use the local address;
+# with count/for_each an index follows), or one indirection through a variable (a
+# module input), a local or a module output - the edge says the value is the function's.
+tf_name_refs(fn) := {
+	sprintf(`%s(\[[^\]]*\])?\.(function_name|id)`, [regex.replace(lib.local_address(fn), `\.`, `\.`)]),
+	`(var|local|module)\.[A-Za-z0-9_.-]+`,
+}
+
+# "/aws/lambda/${<ref>}" closing the string, format("/aws/lambda/%s", <ref>) or
+# join("", ["/aws/lambda/", <ref>]).
+tf_lambda_group_of(text, ref) if regex.match(sprintf(`/aws/lambda/\$\{%s\}"`, [ref]), text)
+
+tf_lambda_group_of(text, ref) if regex.match(sprintf(`format\("/aws/lambda/%%s",%s\)`, [ref]), text)
+
+tf_lambda_group_of(text, ref) if regex.match(sprintf(`join\("",\["/aws/lambda/",%s\]\)`, [ref]), text)
+
+# The template text of an unknown name: `"a-${var.x}"` -> `a-${var.x}`, `var.x` -> `${var.x}`.
+tf_template(text) := substring(t, 1, count(t) - 2) if {
+	t := squeeze(text)
+	regex.match(`^".*"$`, t)
+} else := sprintf("${%s}", [squeeze(text)])
+
+# The template text after "/aws/lambda/" of an unknown log group name.
+tf_lambda_suffix(text) := substring(t, count(`"/aws/lambda/`), count(t) - count(`"/aws/lambda/`) - 1) if {
+	t := squeeze(text)
+	regex.match(`^"/aws/lambda/.+"$`, t)
+}
+
+tf_lambda_suffix(text) := tf_template(x[1]) if {
+	x := regex.find_all_string_submatch_n(`^format\("/aws/lambda/%s",(.+)\)$`, squeeze(text), 1)[0]
+}
+
+tf_lambda_suffix(text) := tf_template(x[1]) if {
+	x := regex.find_all_string_submatch_n(`^join\("",\["/aws/lambda/",(.+)\]\)$`, squeeze(text), 1)[0]
+}
+
+# 2c: log groups and functions of one module whose unknown names have the same text,
+# joined through an index of functions by module and name text (linear in the unit).
+tf_functions_by_text[key] contains fn.address if {
+	lib.is_terraform
+	some fn in lib.resources("aws_lambda_function")
+	text := lib.unknown_text(lib.get(fn, ["properties", "function_name"]))
+	key := concat("|", [object.get(fn, ["meta", "module"], ""), tf_template(text)])
+}
+
+tf_same_text contains [lg.address, fn] if {
+	lib.is_terraform
+	some lg in lib.resources("aws_cloudwatch_log_group")
+	suffix := tf_lambda_suffix(lib.unknown_text(lib.get(lg, tf_name_path)))
+	key := concat("|", [object.get(lg, ["meta", "module"], ""), suffix])
+	some fn in tf_functions_by_text[key]
+}
+
+tf_covered_by_text contains pair[1] if some pair in tf_same_text
+
+# A log group attributed by text to a function is that function's group, not any
+# function's - unless the text is per instance (each./count.), where the two resources
+# may iterate over different collections.
+tf_attributed_by_text contains pair[0] if {
+	some pair in tf_same_text
+	lg := input.resources[pair[0]]
+	not regex.match(`(each|count)\.`, lib.unknown_text(lib.get(lg, tf_name_path)))
+}
+
+tf_literal_names contains name if {
+	lib.is_terraform
+	some lg in lib.resources("aws_cloudwatch_log_group")
+	name := lib.get(lg, tf_name_path)
+	is_string(name)
+}
+
+tf_wildcard_log_groups contains lg.address if {
+	lib.is_terraform
+	some lg in lib.resources("aws_cloudwatch_log_group")
+	text := lib.unknown_text(lib.get(lg, tf_name_path))
+	not tf_named_after_function[lg.address]
+	not tf_attributed_by_text[lg.address]
+	could_name_lambda_group(text)
+}
+
+covered(fn) if {
+	lib.is_terraform
+	lib.get(fn, tf_log_group_path) != null
+}
+
+covered(fn) if {
+	lib.is_terraform
+	tf_covered_by_reference[fn.address]
+}
+
+covered(fn) if {
+	lib.is_terraform
+	tf_covered_by_text[fn.address]
+}
+
+covered(fn) if {
+	lib.is_terraform
+	name := lib.get(fn, ["properties", "function_name"])
+	is_string(name)
+	concat("", ["/aws/lambda/", name]) in tf_literal_names
+}
+
+covered(fn) if {
+	lib.is_terraform
+	lib.is_unknown(lib.get(fn, ["properties", "function_name"]))
+	tf_any_literal_lambda_group
+}
+
+# Some log group of the unit is literally named /aws/lambda/...: it may be the group of
+# a function whose name is unknown.
+tf_any_literal_lambda_group if {
+	some name in tf_literal_names
+	startswith(name, "/aws/lambda/")
+}
+
+covered(_) if {
+	lib.is_terraform
+	count(tf_wildcard_log_groups) > 0
+}
 
 findings contains f if {
+	lib.is_cloudformation
 	some fn in lib.resources("aws_lambda_function")
 	not lib.is_unknown(fn.properties)
 	not covered(fn)
@@ -150,6 +341,24 @@ findings contains f if {
 		{"fix": sprintf("declare an AWS::Logs::LogGroup with LogGroupName: !Sub \"/aws/lambda/${%s}\" and RetentionInDays (or set LoggingConfig.LogGroup)", [fn.address])},
 	)
 }
+
+# Terraform: the path points at logging_config when the block exists without
+# log_group, else at the resource header.
+findings contains f if {
+	lib.is_terraform
+	some fn in lib.resources("aws_lambda_function")
+	not lib.is_unknown(fn.properties)
+	not covered(fn)
+	f := object.union(
+		lib.finding(fn, tf_log_group_path, tf_message(fn)),
+		{"fix": sprintf("declare an aws_cloudwatch_log_group with name = \"/aws/lambda/${%s.function_name}\" and retention_in_days (or set log_group, with log_format, in a logging_config block)", [lib.local_address(fn)])},
+	)
+}
+
+tf_message(fn) := sprintf("function %s has no log group in this configuration: none is named /aws/lambda/%s and logging_config.log_group is not set, so Lambda creates the group itself with logs kept forever", [fn.address, name]) if {
+	name := lib.get(fn, ["properties", "function_name"])
+	is_string(name)
+} else := sprintf("function %s has no log group in this configuration: none is named after it (/aws/lambda/${%s.function_name}) and logging_config.log_group is not set, so Lambda creates the group itself with logs kept forever", [fn.address, lib.local_address(fn)])
 
 message(fn) := sprintf("function %s has no log group in this template: none is named /aws/lambda/%s and LoggingConfig.LogGroup is not set, so Lambda creates the group itself with logs kept forever", [fn.address, name]) if {
 	name := lib.get(fn, ["properties", "FunctionName"])

@@ -12,6 +12,19 @@
 #   by this template can only be named that way in contrived set-ups, but the template
 #   clearly wires flow logs, and a finding there would teach people to ignore the rule.)
 # - ResourceId `!If [C, !Ref VpcA, !Ref VpcB]` covers both VPCs it references.
+#
+# Terraform: a VPC (aws_vpc) is covered by an aws_flow_log whose `vpc_id` references it
+# (`vpc_id = aws_vpc.main.id`, also through a local module's input or output: an edge
+# flow log -> VPC at vpc_id). The provider has no resource type argument: a flow log is
+# a VPC flow log when it sets `vpc_id` (the others set subnet_id, eni_id,
+# transit_gateway_id or transit_gateway_attachment_id, and do not count). Unknown never
+# fails, as above:
+# - a flow log whose `count`/`for_each` is unknown still covers the VPCs it references
+#   (one whose count is known to be 0 is not in the input);
+# - `vpc_id = var.use_a ? aws_vpc.a.id : aws_vpc.b.id` covers both VPCs;
+# - a vpc_id that cannot be known and references no aws_vpc of the module (a variable
+#   without default, a data source, `each.value`) may name any VPC: the rule is silent
+#   for every VPC of the unit.
 package opsgate.rules.tel_017
 
 import data.opsgate.lib
@@ -36,17 +49,31 @@ metadata := {
 	},
 	"config_rule": "vpc-flow-logs-enabled",
 	"kinds": ["aws_vpc", "aws_flow_log"],
-	"formats": ["cloudformation"],
+	"formats": ["cloudformation", "terraform"],
 }
 
-id_path := ["properties", "ResourceId"]
+# Where the flow log names its target: CloudFormation ResourceId, Terraform vpc_id.
+id_path := ["properties", "ResourceId"] if lib.is_cloudformation
 
-# The flow log may be a VPC flow log: ResourceType "VPC", or not knowable.
-vpc_flow_log(fl) if lib.get(fl, ["properties", "ResourceType"]) == "VPC"
+id_path := ["properties", "vpc_id"] if lib.is_terraform
 
-vpc_flow_log(fl) if lib.is_unknown(lib.get(fl, ["properties", "ResourceType"]))
+# The flow log may be a VPC flow log. CloudFormation: ResourceType "VPC", or not
+# knowable. Terraform: every flow log that has a vpc_id (edges and unknowns below are
+# read at vpc_id only).
+vpc_flow_log(fl) if {
+	lib.is_cloudformation
+	lib.get(fl, ["properties", "ResourceType"]) == "VPC"
+}
+
+vpc_flow_log(fl) if {
+	lib.is_cloudformation
+	lib.is_unknown(lib.get(fl, ["properties", "ResourceType"]))
+}
+
+vpc_flow_log(_) if lib.is_terraform
 
 # Edges flow log -> VPC at ResourceId that give the VPC's id (Ref, or the VpcId attribute).
+# Terraform edges carry no attribute: any reference at vpc_id counts.
 vpc_id_edge(e) if object.get(e, "attribute", null) == null
 
 vpc_id_edge(e) if e.attribute == "VpcId"
@@ -81,14 +108,17 @@ findings contains f if {
 	not untraceable_flow_log
 	some vpc in lib.resources("aws_vpc")
 	not covered[vpc.address]
-	f := object.union(
-		lib.finding(vpc, [], message(vpc)),
-		{"fix": sprintf("add an AWS::EC2::FlowLog with ResourceType: VPC and ResourceId: !Ref %s", [vpc.address])},
-	)
+	f := object.union(lib.finding(vpc, [], message(vpc)), {"fix": fix(vpc)})
 }
 
-# Flow logs whose ResourceId references the VPC but whose ResourceType is not VPC.
+fix(vpc) := sprintf("add an AWS::EC2::FlowLog with ResourceType: VPC and ResourceId: !Ref %s", [vpc.address]) if lib.is_cloudformation
+
+fix(vpc) := sprintf("add an aws_flow_log with vpc_id = %s.id, traffic_type = \"ALL\" and a log destination", [lib.local_address(vpc)]) if lib.is_terraform
+
+# Flow logs whose ResourceId references the VPC but whose ResourceType is not VPC
+# (CloudFormation only: in Terraform the attribute is the type).
 mistyped[e.to] contains sprintf("%s (ResourceType %v)", [fl.address, t]) if {
+	lib.is_cloudformation
 	some e in input.edges
 	lib.has_prefix(e.path, id_path)
 	input.resources[e.to].kind == "aws_vpc"
@@ -98,13 +128,39 @@ mistyped[e.to] contains sprintf("%s (ResourceType %v)", [fl.address, t]) if {
 	t := lib.get(fl, ["properties", "ResourceType"])
 }
 
-message(vpc) := sprintf("VPC %s%s has no flow log in this template: %s", [vpc.address, cidr(vpc), reason(vpc)])
+# Terraform: flow logs on a subnet of the VPC (subnet_id -> aws_subnet whose vpc_id ->
+# the VPC), named in the message since they look like coverage but are not.
+subnet_flow_logs[vpc] contains e.from if {
+	lib.is_terraform
+	some e in input.edges
+	lib.has_prefix(e.path, ["properties", "subnet_id"])
+	input.resources[e.from].kind == "aws_flow_log"
+	input.resources[e.to].kind == "aws_subnet"
+	some e2 in object.get(lib.edges_from, e.to, set())
+	lib.has_prefix(e2.path, ["properties", "vpc_id"])
+	input.resources[e2.to].kind == "aws_vpc"
+	vpc := e2.to
+}
+
+unit_noun := "template" if lib.is_cloudformation
+
+unit_noun := "configuration" if lib.is_terraform
+
+cidr_path := ["properties", "CidrBlock"] if lib.is_cloudformation
+
+cidr_path := ["properties", "cidr_block"] if lib.is_terraform
+
+message(vpc) := sprintf("VPC %s%s has no flow log in this %s: %s", [vpc.address, cidr(vpc), unit_noun, reason(vpc)])
 
 cidr(vpc) := sprintf(" (%s)", [c]) if {
-	c := lib.get(vpc, ["properties", "CidrBlock"])
+	c := lib.get(vpc, cidr_path)
 	is_string(c)
 } else := ""
 
 reason(vpc) := sprintf("only %s references it, and a VPC flow log needs ResourceType \"VPC\"", [concat(", ", sort(mistyped[vpc.address]))]) if {
 	count(mistyped[vpc.address]) > 0
-} else := "no AWS::EC2::FlowLog with ResourceType VPC references it"
+} else := "no AWS::EC2::FlowLog with ResourceType VPC references it" if {
+	lib.is_cloudformation
+} else := sprintf("only %s watch(es) its subnets, and a VPC flow log needs vpc_id = %s.id", [concat(", ", sort(subnet_flow_logs[vpc.address])), lib.local_address(vpc)]) if {
+	count(subnet_flow_logs[vpc.address]) > 0
+} else := sprintf("no aws_flow_log has vpc_id = %s.id", [lib.local_address(vpc)])
