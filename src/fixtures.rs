@@ -36,7 +36,9 @@ pub struct Failure {
     pub message: String,
 }
 
-/// Fixtures every rule must have, per format it covers.
+/// Fixtures every rule must have, per format it covers. A plan fixture is a
+/// `terraform show -json` file without configuration beside it, so its findings
+/// point into the plan.
 pub fn required_files(format: &str) -> &'static [&'static str] {
     match format {
         "cloudformation" => &[
@@ -52,6 +54,7 @@ pub fn required_files(format: &str) -> &'static [&'static str] {
             "terraform/unknown",
             "terraform/module",
         ],
+        "terraform-plan" => &["plan.json"],
         _ => &[],
     }
 }
