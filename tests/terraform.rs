@@ -252,3 +252,64 @@ fn hcl_errors_are_located_and_the_rest_of_the_module_is_checked() {
     assert_eq!(at.line, 3);
     assert!(unit.input["resources"].get("aws_sns_topic.t").is_some());
 }
+
+fn plan_unit(path: &str) -> opsgate::normalise::Unit {
+    let candidate = opsgate::discover::Candidate {
+        display: path.to_string(),
+        path: PathBuf::from(path),
+    };
+    match opsgate::scan::load_unit(&candidate, &Loader::default()) {
+        opsgate::scan::Loaded::Unit(unit, errors) => {
+            assert!(errors.is_empty());
+            unit
+        }
+        _ => panic!("{path} is not read as a plan"),
+    }
+}
+
+#[test]
+fn plans_have_known_values_unknowns_after_apply_and_configuration_edges() {
+    let unit = plan_unit("tests/data/terraform/plan-only/plan.json");
+    let i = &unit.input;
+    assert_eq!(i["format"], "terraform-plan");
+    let charge = &i["resources"]["aws_lambda_function.charge"];
+    assert_eq!(charge["properties"]["runtime"], "python3.8");
+    assert_eq!(
+        charge["properties"]["role"],
+        json!({"$unknown": "known after apply"})
+    );
+    assert_eq!(
+        charge["properties"]["tracing_config"],
+        json!({"$unknown": "known after apply"})
+    );
+    assert!(i["resources"]
+        .get("module.jobs.aws_lambda_function.this")
+        .is_some());
+    let edges = i["edges"].as_array().unwrap();
+    assert!(edges.contains(&json!({"from": "aws_lambda_function.charge", "to": "aws_iam_role.lambda", "path": ["properties", "role"], "via": "reference"})));
+    // Without configuration beside it, a resource is found in the plan file.
+    assert_eq!(charge["file"], "tests/data/terraform/plan-only/plan.json");
+    assert_eq!(charge["line"], 183);
+}
+
+#[test]
+fn a_plan_next_to_its_configuration_points_at_the_tf_blocks() {
+    let unit = plan_unit("tests/data/terraform/plan-with-config/plan.json");
+    let i = &unit.input;
+    let charge = &i["resources"]["aws_lambda_function.charge"];
+    assert_eq!(
+        charge["file"],
+        "tests/data/terraform/plan-with-config/main.tf"
+    );
+    assert_eq!(charge["line"], 10);
+    let jobs = &i["resources"]["module.jobs.aws_lambda_function.this"];
+    assert_eq!(
+        jobs["file"],
+        "tests/data/terraform/plan-with-config/modules/fn/main.tf"
+    );
+    assert_eq!(jobs["line"], 3);
+    // a value's span is the attribute in the .tf file
+    let res = &unit.resources["aws_lambda_function.charge"];
+    let span = opsgate::locate::locate(res, &[json!("properties"), json!("runtime")]);
+    assert_eq!(res.file.position(span.start).line, 13);
+}
