@@ -30,6 +30,11 @@ fn example_service() {
 }
 
 #[test]
+fn terraform_example_points_at_hcl_values_and_block_headers() {
+    insta::assert_snapshot!(human(&["examples/orders-terraform"]));
+}
+
+#[test]
 fn input_errors_point_at_the_bytes() {
     insta::assert_snapshot!(human(&["tests/data/errors"]));
 }
