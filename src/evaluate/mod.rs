@@ -19,7 +19,8 @@ impl PolicySet {
         unit: &mut Unit,
     ) -> (Vec<RawFinding>, Vec<PolicyError>) {
         let input = std::mem::take(&mut unit.input);
-        engine.set_input(Value::from(input));
+        let input = Value::from(input);
+        engine.set_input(input.clone());
         let format = unit.format.as_str();
         let mut findings = Vec::new();
         let mut errors = Vec::new();
@@ -40,6 +41,10 @@ impl PolicySet {
                 return (findings, errors);
             }
         }
+        // A fresh clone of the prepared engine: a failed evaluation can leave
+        // state behind that makes the next rule fail too.
+        let mut engine = self.engine();
+        engine.set_input(input);
         for (index, rule) in self.rules.iter().enumerate() {
             if !rule.meta.formats.iter().any(|f| f == format) {
                 continue;
