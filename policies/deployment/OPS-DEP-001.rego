@@ -45,10 +45,20 @@
 #       true`, or `skip_destroy = true` (destroy only forgets it).
 # A resource passes when any of its protections is on; an unknown protection (a
 # variable without a value, another resource's attribute) may be on, so the rule stays
-# silent. `meta.lifecycle` exists only in Terraform configuration: for other Terraform
-# inputs (plans) prevent_destroy is unknown. The finding points at the first offending
-# value written in the block (force_destroy, skip_final_snapshot, the deletion
-# protection attribute), else at prevent_destroy, the lifecycle block or the header.
+# silent. The finding points at the first offending value written in the block
+# (force_destroy, skip_final_snapshot, the deletion protection attribute), else at
+# prevent_destroy, the lifecycle block or the header.
+#
+# Terraform plan: the own protections are read from the planned values (the provider
+# fills in the defaults: force_destroy and skip_final_snapshot false). A plan does not
+# carry the lifecycle block (`terraform show -json` leaves it out of the configuration),
+# so prevent_destroy is unknown - and the rule silent - for what the plan creates,
+# updates or leaves alone, with one exception: Terraform refuses to plan the destruction
+# of a resource whose configuration sets prevent_destroy ("Instance cannot be
+# destroyed"), so a resource the plan replaces (actions delete and create) has it off.
+# Those are the plan's findings: this very plan destroys the old resource. (The
+# destruction runs with the old resource's settings; the input has only the planned
+# ones, which are the same unless the plan also changes the protection.)
 package opsgate.rules.dep_001
 
 import data.opsgate.lib
@@ -102,7 +112,7 @@ metadata := {
 		"aws_cloudwatch_log_group",
 		"aws_cloudtrail",
 	],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 # Native type -> what a message calls it.
@@ -335,7 +345,13 @@ prevent_destroy_state(r) := flag_state(lib.get(r, prevent_destroy_path), true) i
 	input.format == "terraform"
 }
 
-prevent_destroy_state(r) := "unknown" if input.format != "terraform"
+# A plan that replaces the resource proves it off (Terraform would refuse the plan).
+prevent_destroy_state(r) := "off" if lib.replaced_by_plan(r)
+
+prevent_destroy_state(r) := "unknown" if {
+	input.format != "terraform"
+	not lib.replaced_by_plan(r)
+}
 
 protection_states(r) := array.concat(
 	[{"path": ["properties", p.attr], "attr": p.attr, "on_when": p.on_when, "state": flag_state(lib.get(r, ["properties", p.attr]), p.on_when)} |
@@ -346,7 +362,13 @@ protection_states(r) := array.concat(
 
 tf_problem(r, s) := "lifecycle.prevent_destroy is not set" if {
 	s.attr == "prevent_destroy"
+	not lib.is_plan
 	lib.get(r, prevent_destroy_path) == null
+}
+
+tf_problem(r, s) := "this plan replaces it, so lifecycle.prevent_destroy is not set (Terraform refuses to plan the destruction of a resource that sets it)" if {
+	s.attr == "prevent_destroy"
+	lib.is_plan
 }
 
 tf_problem(r, s) := "lifecycle.prevent_destroy is false" if {

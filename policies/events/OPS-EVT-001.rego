@@ -16,6 +16,11 @@
 # and an aws_ecs_service's `alarms { alarm_names }`. An action list or flag that
 # comes from a variable without a value, a data source or another resource
 # (`[var.topic_arn]`, `var.alarm_actions`) is unknown or non-empty and never fails.
+#
+# Terraform plan: the same checks on the planned values: `actions_enabled` is filled in
+# (true by default), an action list that is not set or empty is null (the provider plans
+# `[]` as null), one built from a resource created by the plan is known after apply, and
+# names in composite rules, deployment groups and ECS services are the resulting strings.
 package opsgate.rules.evt_001
 
 import data.opsgate.lib
@@ -57,7 +62,7 @@ metadata := {
 		"aws_ecs_service",
 		"aws_lambda_function",
 	],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 alarm_kinds := ["aws_cloudwatch_metric_alarm", "aws_cloudwatch_composite_alarm"]

@@ -12,6 +12,9 @@
 # and never fails; a template over known parts ("Runbook: ${local.wiki}/x") is checked
 # as the resulting string.
 #
+# Terraform plan: the planned `alarm_description`, a string when it is built from known
+# values, null when not set, unknown when built from an attribute known only after apply.
+#
 # The pattern is a Rust regex (https://docs.rs/regex/latest/regex/#syntax). An invalid
 # pattern makes the policy fail with an error, not pass silently.
 package opsgate.rules.evt_002
@@ -51,7 +54,7 @@ metadata := {
 	},
 	"config_rule": "cloudwatch-alarm-description",
 	"kinds": ["aws_cloudwatch_metric_alarm", "aws_cloudwatch_composite_alarm"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 	"parameters": {"runbook_pattern": default_pattern},
 }
 

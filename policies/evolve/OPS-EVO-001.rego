@@ -21,6 +21,12 @@
 # "DELIVERY"` (or an unknown class) is skipped as in CloudFormation. A retention from a
 # variable without a value, a data source or another resource is unknown and never
 # fails.
+#
+# Terraform plan: `retention_in_days` is planned as 0 when not set (never expires).
+# The provider computes `log_group_class`: a log group created without it has it absent
+# from the plan input (opsgate drops what the provider computes and the configuration
+# does not set), which is the default class STANDARD, so it is checked; a class built from another resource stays unknown
+# and is skipped.
 package opsgate.rules.evo_001
 
 import data.opsgate.lib
@@ -60,7 +66,7 @@ metadata := {
 	},
 	"config_rule": "cw-loggroup-retention-period-check",
 	"kinds": ["aws_cloudwatch_log_group"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 	"parameters": {"min_retention_days": 30},
 }
 
@@ -83,10 +89,13 @@ tf_log_groups := [r |
 	not fixed_retention(r)
 ]
 
-# DELIVERY log groups keep events for a period the service sets; an unknown class may be one.
+# DELIVERY log groups keep events for a period the service sets; an unknown class may be
+# one (not the class a plan leaves to the provider, which is STANDARD).
 fixed_retention(r) if lib.get(r, ["properties", class_attr]) == "DELIVERY"
 
-fixed_retention(r) if lib.is_unknown(lib.get(r, ["properties", class_attr]))
+fixed_retention(r) if {
+	lib.is_unknown(lib.get(r, ["properties", class_attr]))
+}
 
 noun(r) := "CDK log retention" if r.type == "Custom::LogRetention"
 

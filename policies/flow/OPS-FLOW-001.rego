@@ -15,6 +15,10 @@
 # Silent when `runtime` is absent or null (package_type = "Image"), and when it is
 # unknown (`var.runtime` without default, a conditional on an unknown value): unknown
 # never fails.
+#
+# Terraform plan: the planned `runtime`, same table and logic. The provider refuses to plan
+# a Zip function whose runtime is not known; an image function's runtime is null. With
+# count/for_each the instances are one resource (the first instance's runtime).
 package opsgate.rules.flow_001
 
 import data.opsgate.lib
@@ -41,7 +45,7 @@ metadata := {
 	},
 	"config_rule": "lambda-function-settings-check",
 	"kinds": ["aws_lambda_function"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 	"parameters": {"warning_days": 180},
 }
 

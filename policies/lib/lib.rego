@@ -139,3 +139,27 @@ local_address(r) := substring(r.address, count(r.meta.module) + 1, -1) if {
 	r.meta.module != ""
 	startswith(r.address, concat("", [r.meta.module, "."]))
 } else := r.address
+
+# The unit is a Terraform plan (`terraform show -json`).
+is_plan if input.format == "terraform-plan"
+
+# A reference in the configuration leads to `path` of the resource at `addr`: an edge
+# from it at `path`, below it, or on the way to it (a whole block or list built from
+# one expression).
+referenced_at(addr, path) if {
+	some e in object.get(edges_from, addr, set())
+	not e.via in {"DependsOn", "depends_on"}
+	paths_overlap(e.path, path)
+}
+
+paths_overlap(a, b) if has_prefix(a, b)
+
+paths_overlap(a, b) if has_prefix(b, a)
+
+# Terraform plan: the plan destroys the resource, to replace it (actions
+# ["delete", "create"] or ["create", "delete"]). Resources the plan only deletes are
+# not in the input.
+replaced_by_plan(r) if {
+	is_plan
+	"delete" in object.get(r, ["meta", "actions"], [])
+}

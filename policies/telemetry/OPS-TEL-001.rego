@@ -12,9 +12,18 @@
 # objects in the input, so the value is at tracing_config[0].mode. A function without
 # the block is reported at the resource header, a wrong mode at its value.
 #
-# Unknown never fails (both formats): an unknown mode (a variable without default, a
-# conditional), an unknown TracingConfig/Tracing, or a `dynamic "tracing_config"` block
-# (unknown as a whole) is silent.
+# Terraform plan (same checks on the planned values): a block the configuration does not
+# write is absent from the plan input (opsgate drops what the provider computes and the
+# configuration does not set): that is the missing block (PassThrough), reported at the
+# resource's address. A function already deployed keeps
+# the mode Lambda reported in the plan (`[{"mode": "PassThrough"}]` when the block was
+# never written), reported at that value.
+#
+# Unknown never fails (all formats): an unknown mode (a variable without default, a
+# conditional; in a plan, a mode built from another resource's attribute), an unknown
+# TracingConfig/Tracing, or a `dynamic "tracing_config"` block (unknown as a whole) in
+# configuration is silent. (A plan does not show dynamic blocks: one over a collection
+# known only after apply looks like an omitted block there.)
 package opsgate.rules.tel_001
 
 import data.opsgate.lib
@@ -39,7 +48,7 @@ metadata := {
 	},
 	"config_rule": "lambda-function-xray-enabled",
 	"kinds": ["aws_lambda_function"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 fix_lambda := "set TracingConfig.Mode to Active"
@@ -96,15 +105,19 @@ findings contains f if {
 	f := object.union(lib.finding(fn, path, mode_message(fn, "Tracing", mode)), {"fix": fix_sam})
 }
 
-# Terraform: aws_lambda_function without a tracing_config block (PassThrough). The path
-# stops at the block, so the finding points at the resource header.
+# Terraform: aws_lambda_function without a tracing_config block (PassThrough); in a
+# plan, a block the provider computes. The path stops at the block, so the finding
+# points at the resource header (in a plan, at the resource's address).
 findings contains f if {
 	lib.is_terraform
 	some fn in lib.resources("aws_lambda_function")
-	lib.get(fn, ["properties", "tracing_config"]) == null
+	no_tracing_block(fn)
 	msg := sprintf("function %s has no tracing_config block, so Lambda uses PassThrough and does not sample requests itself", [fn.address])
 	f := object.union(lib.finding(fn, ["properties", "tracing_config"], msg), {"fix": fix_tf})
 }
+
+no_tracing_block(fn) if lib.get(fn, ["properties", "tracing_config"]) == null
+
 
 # Terraform: a tracing_config block whose mode is not Active (or, in an invalid
 # configuration, is missing: the path then points at the block).

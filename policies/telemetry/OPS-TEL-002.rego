@@ -44,6 +44,20 @@
 # literal path other than /aws/lambda/; a function whose name is unknown passes as soon
 # as some log group of the unit is literally named /aws/lambda/...; a log group whose
 # count/for_each is unknown counts as existing.
+#
+# Terraform plan: the same checks on the planned values, where a name built from known
+# parts is the resulting string (2b then covers 2a and 2c), with three differences:
+# - logging_config: the provider computes the block and its log_group. A function created
+#   without them has them absent from the plan input (opsgate drops what the provider
+#   computes and the configuration does not set): not set. A deployed function carries the group Lambda
+#   reported, /aws/lambda/<function name> when none was configured: that value counts only
+#   through a log group of the plan with that name (2b), like an unset log_group. Any other
+#   log_group, known or built from another resource, counts.
+# - An unknown log group name has no source text in a plan ("known after apply"): a log
+#   group whose unknown name references a function (an edge at `name`, e.g.
+#   `"/aws/lambda/${aws_lambda_function.x.id}"`) may be its group and covers it.
+# - A log group name the provider computes (`name_prefix`) is generated, never a
+#   function's group, and no wildcard.
 package opsgate.rules.tel_002
 
 import data.opsgate.lib
@@ -68,7 +82,7 @@ metadata := {
 	},
 	"config_rule": null,
 	"kinds": ["aws_lambda_function", "aws_cloudwatch_log_group"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 # Resources that create a log group by name: native log groups and CDK's
@@ -275,6 +289,18 @@ tf_attributed_by_text contains pair[0] if {
 	not regex.match(`(each|count)\.`, lib.unknown_text(lib.get(lg, tf_name_path)))
 }
 
+# Plan: the unknown name of a log group references the function; the plan has no text to
+# check it against, so it may be the function's group.
+tf_covered_by_reference contains e.to if {
+	lib.is_plan
+	some e in input.edges
+	lib.has_prefix(e.path, tf_name_path)
+	lg := input.resources[e.from]
+	lg.kind == "aws_cloudwatch_log_group"
+	input.resources[e.to].kind == "aws_lambda_function"
+	lib.is_unknown(lib.get(lg, tf_name_path))
+}
+
 tf_literal_names contains name if {
 	lib.is_terraform
 	some lg in lib.resources("aws_cloudwatch_log_group")
@@ -293,7 +319,24 @@ tf_wildcard_log_groups contains lg.address if {
 
 covered(fn) if {
 	lib.is_terraform
+	not lib.is_plan
 	lib.get(fn, tf_log_group_path) != null
+}
+
+# Plan: a log_group the configuration sets (known, or built from another resource), not
+# one the provider computes or reads back as Lambda's default group.
+covered(fn) if {
+	lib.is_plan
+	group := lib.get(fn, tf_log_group_path)
+	group != null
+	not tf_default_group(fn, group)
+}
+
+# The group Lambda uses when none is configured: /aws/lambda/<function name>.
+tf_default_group(fn, group) if {
+	name := lib.get(fn, ["properties", "function_name"])
+	is_string(name)
+	group == concat("", ["/aws/lambda/", name])
 }
 
 covered(fn) if {
@@ -355,10 +398,18 @@ findings contains f if {
 	)
 }
 
-tf_message(fn) := sprintf("function %s has no log group in this configuration: none is named /aws/lambda/%s and logging_config.log_group is not set, so Lambda creates the group itself with logs kept forever", [fn.address, name]) if {
+tf_message(fn) := sprintf("function %s has no log group in this plan: it logs to /aws/lambda/%s, Lambda's default group, which no aws_cloudwatch_log_group declares, so Lambda created it itself with logs kept forever", [fn.address, name]) if {
+	lib.is_plan
+	name := lib.get(fn, ["properties", "function_name"])
+	tf_default_group(fn, lib.get(fn, tf_log_group_path))
+} else := sprintf("function %s has no log group in this %s: none is named /aws/lambda/%s and logging_config.log_group is not set, so Lambda creates the group itself with logs kept forever", [fn.address, tf_unit_noun, name]) if {
 	name := lib.get(fn, ["properties", "function_name"])
 	is_string(name)
-} else := sprintf("function %s has no log group in this configuration: none is named after it (/aws/lambda/${%s.function_name}) and logging_config.log_group is not set, so Lambda creates the group itself with logs kept forever", [fn.address, lib.local_address(fn)])
+} else := sprintf("function %s has no log group in this %s: none is named after it (/aws/lambda/${%s.function_name}) and logging_config.log_group is not set, so Lambda creates the group itself with logs kept forever", [fn.address, tf_unit_noun, lib.local_address(fn)])
+
+tf_unit_noun := "plan" if lib.is_plan
+
+else := "configuration"
 
 message(fn) := sprintf("function %s has no log group in this template: none is named /aws/lambda/%s and LoggingConfig.LogGroup is not set, so Lambda creates the group itself with logs kept forever", [fn.address, name]) if {
 	name := lib.get(fn, ["properties", "FunctionName"])

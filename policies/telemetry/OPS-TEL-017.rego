@@ -25,6 +25,12 @@
 # - a vpc_id that cannot be known and references no aws_vpc of the module (a variable
 #   without default, a data source, `each.value`) may name any VPC: the rule is silent
 #   for every VPC of the unit.
+#
+# Terraform plan: the same, on the planned values and the edges from the configuration's
+# references. A new VPC's id is known only after apply, so a flow log's vpc_id is unknown
+# and the edge says which VPC it names; a vpc_id known after apply with no edge to a VPC
+# of the plan (a VPC passed through a module input or output: plan edges do not cross
+# module boundaries) silences the rule as above.
 package opsgate.rules.tel_017
 
 import data.opsgate.lib
@@ -49,7 +55,7 @@ metadata := {
 	},
 	"config_rule": "vpc-flow-logs-enabled",
 	"kinds": ["aws_vpc", "aws_flow_log"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 # Where the flow log names its target: CloudFormation ResourceId, Terraform vpc_id.
@@ -144,7 +150,9 @@ subnet_flow_logs[vpc] contains e.from if {
 
 unit_noun := "template" if lib.is_cloudformation
 
-unit_noun := "configuration" if lib.is_terraform
+unit_noun := "configuration" if input.format == "terraform"
+
+unit_noun := "plan" if lib.is_plan
 
 cidr_path := ["properties", "CidrBlock"] if lib.is_cloudformation
 

@@ -82,6 +82,10 @@ pub fn normalise(file: Arc<SourceFile>, root: &Node, loader: &Loader) -> Unit {
     let has_config = !super::config::module_files(&config_dir).is_empty();
     let config = has_config.then(|| loader.get(&config_dir));
 
+    let mut configured = BTreeMap::new();
+    if let Some(m) = plan.get("configuration").and_then(|c| c.get("root_module")) {
+        configured_attributes(m, "", &mut configured);
+    }
     let mut resources = Map::new();
     let mut sources = BTreeMap::new();
     let mut by_kind: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -106,10 +110,15 @@ pub fn normalise(file: Arc<SourceFile>, root: &Node, loader: &Loader) -> Unit {
             continue;
         }
         let rtype = change["type"].as_str().unwrap_or("").to_string();
-        let properties = with_unknowns(
+        let mut properties = with_unknowns(
             &change["change"]["after"],
             &change["change"]["after_unknown"],
         );
+        // An attribute the configuration does not set, which the provider computes,
+        // is absent (the provider's default), not unknown.
+        if let Some(exprs) = configured.get(&address) {
+            drop_unconfigured(&mut properties, exprs);
+        }
         let tags = match (properties.get("tags_all"), properties.get("tags")) {
             (Some(t @ J::Object(_)), _) => t.clone(),
             (Some(t), _) if crate::normalise::is_unknown(t) => t.clone(),
@@ -176,6 +185,45 @@ pub fn normalise(file: Arc<SourceFile>, root: &Node, loader: &Loader) -> Unit {
         input,
         resources: sources,
         notes: vec![],
+    }
+}
+
+/// Removes the values known only after apply that the configuration does not set
+/// (in blocks too: `expressions` nests blocks as lists of objects).
+fn drop_unconfigured(value: &mut J, configured: &J) {
+    let (J::Object(props), J::Object(exprs)) = (value, configured) else {
+        return;
+    };
+    props.retain(|k, v| !(crate::normalise::is_unknown(v) && !exprs.contains_key(k)));
+    for (k, v) in props.iter_mut() {
+        if let (J::Array(items), Some(J::Array(blocks))) = (v, exprs.get(k)) {
+            for (item, block) in items.iter_mut().zip(blocks) {
+                drop_unconfigured(item, block);
+            }
+        }
+    }
+}
+
+/// The attributes each resource's configuration sets (`expressions`), by address.
+fn configured_attributes(module: &J, prefix: &str, out: &mut BTreeMap<String, J>) {
+    for r in module
+        .get("resources")
+        .and_then(J::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let address = format!("{prefix}{}", r["address"].as_str().unwrap_or(""));
+        out.insert(address, r.get("expressions").cloned().unwrap_or(json!({})));
+    }
+    for (name, call) in module
+        .get("module_calls")
+        .and_then(J::as_object)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(m) = call.get("module") {
+            configured_attributes(m, &format!("{prefix}module.{name}."), out);
+        }
     }
 }
 
