@@ -194,7 +194,7 @@ fn drop_unconfigured(value: &mut J, configured: &J) {
     let (J::Object(props), J::Object(exprs)) = (value, configured) else {
         return;
     };
-    props.retain(|k, v| !(crate::normalise::is_unknown(v) && !exprs.contains_key(k)));
+    props.retain(|k, v| !crate::normalise::is_unknown(v) || exprs.contains_key(k));
     for (k, v) in props.iter_mut() {
         if let (J::Array(items), Some(J::Array(blocks))) = (v, exprs.get(k)) {
             for (item, block) in items.iter_mut().zip(blocks) {
