@@ -1,6 +1,7 @@
 //! A Terraform module directory, parsed: every `*.tf` / `*.tf.json` file's blocks,
 //! sorted by kind. Parsed once per directory and shared by every unit that uses it.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -78,6 +79,9 @@ pub struct ModuleConfig {
     pub data: Vec<Item>,
     pub modules: Vec<Item>,
     pub providers: Vec<Item>,
+    /// `type.name` of every resource and data source, for reference lookups.
+    pub resource_names: HashSet<String>,
+    pub data_names: HashSet<String>,
     /// Files that did not parse: (file, error).
     pub errors: Vec<(Arc<SourceFile>, LoadError)>,
 }
@@ -131,8 +135,16 @@ impl ModuleConfig {
                 "variable" => self.variables.push(item),
                 "locals" => self.locals.push(item),
                 "output" => self.outputs.push(item),
-                "resource" => self.resources.push(item),
-                "data" => self.data.push(item),
+                "resource" => {
+                    self.resource_names
+                        .insert(format!("{}.{}", item.label(0), item.label(1)));
+                    self.resources.push(item)
+                }
+                "data" => {
+                    self.data_names
+                        .insert(format!("{}.{}", item.label(0), item.label(1)));
+                    self.data.push(item)
+                }
                 "module" => self.modules.push(item),
                 "provider" => self.providers.push(item),
                 _ => {}

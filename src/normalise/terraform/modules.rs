@@ -100,21 +100,21 @@ impl Scope for InstanceScope<'_> {
     }
 
     fn resource(&self, rtype: &str, name: &str) -> Option<String> {
+        let local = format!("{rtype}.{name}");
         self.inst
             .config
-            .resources
-            .iter()
-            .any(|r| r.label(0) == rtype && r.label(1) == name)
-            .then(|| format!("{}{rtype}.{name}", self.inst.prefix))
+            .resource_names
+            .contains(&local)
+            .then(|| format!("{}{local}", self.inst.prefix))
     }
 
     fn data(&self, rtype: &str, name: &str) -> Option<String> {
+        let local = format!("{rtype}.{name}");
         self.inst
             .config
-            .data
-            .iter()
-            .any(|r| r.label(0) == rtype && r.label(1) == name)
-            .then(|| format!("{}data.{rtype}.{name}", self.inst.prefix))
+            .data_names
+            .contains(&local)
+            .then(|| format!("{}data.{local}", self.inst.prefix))
     }
 }
 
