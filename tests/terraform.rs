@@ -285,6 +285,8 @@ fn plans_have_known_values_unknowns_after_apply_and_configuration_edges() {
         .is_some());
     let edges = i["edges"].as_array().unwrap();
     assert!(edges.contains(&json!({"from": "aws_lambda_function.charge", "to": "aws_iam_role.lambda", "path": ["properties", "role"], "via": "reference"})));
+    // through a module input (`role = var.role` in the child, `aws_iam_role.lambda.arn` in the call)
+    assert!(edges.contains(&json!({"from": "module.jobs.aws_lambda_function.this", "to": "aws_iam_role.lambda", "path": ["properties", "role"], "via": "reference"})));
     // Without configuration beside it, a resource is found in the plan file.
     assert_eq!(charge["file"], "tests/data/terraform/plan-only/plan.json");
     assert_eq!(charge["line"], 183);
@@ -310,4 +312,13 @@ fn a_plan_next_to_its_configuration_points_at_the_tf_blocks() {
     let res = &unit.resources["aws_lambda_function.charge"];
     let span = opsgate::locate::locate(res, &[json!("properties"), json!("runtime")]);
     assert_eq!(res.file.position(span.start).line, 13);
+}
+
+#[test]
+fn plan_edges_follow_module_outputs() {
+    let unit = plan_unit("tests/data/terraform/plan-module-output/plan.json");
+    assert_eq!(
+        unit.input["edges"],
+        json!([{"from": "aws_cloudwatch_metric_alarm.errors", "to": "module.fn.aws_lambda_function.this", "path": ["properties", "dimensions"], "via": "reference"}])
+    );
 }

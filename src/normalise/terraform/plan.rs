@@ -155,7 +155,12 @@ pub fn normalise(file: Arc<SourceFile>, root: &Node, loader: &Loader) -> Unit {
     }
     let mut edges = Vec::new();
     if let Some(m) = plan.get("configuration").and_then(|c| c.get("root_module")) {
-        config_edges(m, "", &resources, &mut edges);
+        let root = ConfigModule {
+            module: m,
+            prefix: String::new(),
+            parent: None,
+        };
+        config_edges(&root, &resources, &mut edges);
     }
     for list in by_kind.values_mut() {
         list.sort();
@@ -227,50 +232,120 @@ fn configured_attributes(module: &J, prefix: &str, out: &mut BTreeMap<String, J>
     }
 }
 
-/// Edges from the configuration's `references` (`aws_iam_role.x.arn` → the role).
-fn config_edges(module: &J, prefix: &str, resources: &Map<String, J>, out: &mut Vec<J>) {
-    for r in module
+/// One module of the plan's configuration, with the call chain that leads to it
+/// (to follow `var.*` up to the caller and `module.*` outputs down to the callee).
+struct ConfigModule<'a> {
+    module: &'a J,
+    prefix: String,
+    /// The calling module and the name of this call, outside the root module.
+    parent: Option<(&'a ConfigModule<'a>, String)>,
+}
+
+/// Nesting bound for following references through module inputs and outputs.
+const MAX_REFERENCE_HOPS: usize = 32;
+
+impl ConfigModule<'_> {
+    /// The resource addresses a configuration reference leads to, following module
+    /// inputs (`var.x` → the caller's argument) and outputs (`module.m.o` → the
+    /// output's expression in the callee).
+    fn targets(&self, reference: &str, hops: usize, out: &mut Vec<String>) {
+        if hops > MAX_REFERENCE_HOPS {
+            return;
+        }
+        let parts: Vec<&str> = reference.split('.').collect();
+        match parts.as_slice() {
+            ["var", name, ..] => {
+                if let Some((parent, call)) = &self.parent {
+                    let expr = &parent.module["module_calls"][call.as_str()]["expressions"]
+                        [strip_instance_keys(name)];
+                    for r in references_of(expr) {
+                        parent.targets(r, hops + 1, out);
+                    }
+                }
+            }
+            ["module", m, output, ..] => {
+                let m = strip_instance_keys(m);
+                let Some(module) = self.module["module_calls"][&m].get("module") else {
+                    return;
+                };
+                let prefix = format!("{}module.{m}.", self.prefix);
+                let child = ConfigModule {
+                    module,
+                    prefix,
+                    parent: Some((self, m)),
+                };
+                let output = strip_instance_keys(output);
+                for r in references_of(&module["outputs"][&output]["expression"]) {
+                    child.targets(r, hops + 1, out);
+                }
+            }
+            ["data", t, n, ..] => out.push(format!(
+                "{}data.{t}.{}",
+                self.prefix,
+                strip_instance_keys(n)
+            )),
+            [t, n, ..] if !["local", "each", "count", "path", "self", "terraform"].contains(t) => {
+                out.push(format!("{}{t}.{}", self.prefix, strip_instance_keys(n)))
+            }
+            _ => {}
+        }
+    }
+}
+
+fn references_of(expr: &J) -> impl Iterator<Item = &str> {
+    expr.get("references")
+        .and_then(J::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(J::as_str)
+}
+
+/// Edges from the configuration's `references`, through module inputs and outputs.
+fn config_edges(cm: &ConfigModule, resources: &Map<String, J>, out: &mut Vec<J>) {
+    for r in cm
+        .module
         .get("resources")
         .and_then(J::as_array)
         .into_iter()
         .flatten()
     {
-        let from = format!("{prefix}{}", r["address"].as_str().unwrap_or(""));
+        let from = format!("{}{}", cm.prefix, r["address"].as_str().unwrap_or(""));
         if !resources.contains_key(&from) {
             continue;
         }
-        let mut targets = Vec::new();
+        let mut refs = Vec::new();
         collect_references(
             r.get("expressions").unwrap_or(&J::Null),
             &mut vec![json!("properties")],
-            &mut targets,
+            &mut refs,
         );
-        for (path, reference) in targets {
-            // `aws_iam_role.x.arn` → `aws_iam_role.x`; `module.m.out` and vars are not resources
-            let parts: Vec<&str> = reference.split('.').collect();
-            let to = match parts.as_slice() {
-                ["data", t, n, ..] => format!("{prefix}data.{t}.{n}"),
-                [t, n, ..] if !["var", "local", "module", "each", "count", "path"].contains(t) => {
-                    format!("{prefix}{t}.{}", strip_instance_keys(n))
-                }
-                _ => continue,
-            };
-            if to != from && resources.contains_key(&to) {
-                let edge = json!({"from": from, "to": to, "path": path, "via": "reference"});
-                if !out.contains(&edge) {
-                    out.push(edge);
+        for (path, reference) in refs {
+            let mut targets = Vec::new();
+            cm.targets(&reference, 0, &mut targets);
+            for to in targets {
+                if to != from && resources.contains_key(&to) {
+                    let edge = json!({"from": from, "to": to, "path": path, "via": "reference"});
+                    if !out.contains(&edge) {
+                        out.push(edge);
+                    }
                 }
             }
         }
     }
-    for (name, call) in module
+    for (name, call) in cm
+        .module
         .get("module_calls")
         .and_then(J::as_object)
         .into_iter()
         .flatten()
     {
         if let Some(m) = call.get("module") {
-            config_edges(m, &format!("{prefix}module.{name}."), resources, out);
+            let child = ConfigModule {
+                module: m,
+                prefix: format!("{}module.{name}.", cm.prefix),
+                parent: Some((cm, name.clone())),
+            };
+            config_edges(&child, resources, out);
         }
     }
 }
