@@ -95,6 +95,7 @@ enum OutputFormat {
 enum RulesFormat {
     Table,
     Json,
+    Markdown,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -152,6 +153,7 @@ pub fn run() -> i32 {
             let out = match format {
                 RulesFormat::Table => report::rules::table(&set.rules),
                 RulesFormat::Json => report::rules::json(&set.rules),
+                RulesFormat::Markdown => report::rules::markdown(&set.rules),
             };
             print(&out);
             policy_errors(&set)
