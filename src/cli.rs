@@ -40,6 +40,12 @@ enum Command {
         #[command(flatten)]
         policies: PolicyArgs,
     },
+    /// Test your own policies: their fixtures (fixtures/policies/<ID>/) and Rego test_ rules
+    Test {
+        /// A folder with `policies/` (Rego) and `fixtures/policies/<ID>/`, laid out like opsgate's own
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
     /// Print the policy input opsgate builds for each template (for policy authors)
     Input {
         #[arg(default_value = ".")]
@@ -173,6 +179,7 @@ pub fn run() -> i32 {
             }
         }
         Command::Input { paths } => run_input(&paths),
+        Command::Test { dir } => run_policy_tests(&dir, today),
     }
 }
 
@@ -229,6 +236,80 @@ fn run_scan(args: ScanArgs, options: PolicyOptions) -> i32 {
     };
     print(&out);
     filter::exit_code(&result, args.fail_on.into())
+}
+
+/// `opsgate test`: the fixture harness and Rego unit tests on a team's own policies.
+fn run_policy_tests(dir: &std::path::Path, today: String) -> i32 {
+    let policy_dir = dir.join("policies");
+    if !policy_dir.is_dir() {
+        eprintln!("error: {} has no policies/ folder (expected policies/*.rego and fixtures/policies/<ID>/)", dir.display());
+        return EXIT_ERRORS;
+    }
+    let set = PolicySet::load(&PolicyOptions {
+        policy_dirs: vec![policy_dir],
+        today,
+        builtins: true,
+        include_tests: true,
+        ..Default::default()
+    });
+    if policy_errors(&set) != EXIT_CLEAN {
+        return EXIT_ERRORS;
+    }
+    let own: Vec<&crate::evaluate::Rule> = set.rules.iter().filter(|r| !r.builtin).collect();
+    if own.is_empty() && set.tests.is_empty() {
+        eprintln!(
+            "error: no policies with metadata and no test_ rules in {}",
+            dir.display()
+        );
+        return EXIT_ERRORS;
+    }
+    let mut out = String::new();
+    let (mut passed, mut failed) = (0, 0);
+    let mut checked = 0;
+    let failures = crate::fixtures::run_for(
+        &set,
+        &dir.join("fixtures/policies"),
+        |r| !r.builtin,
+        &mut checked,
+    );
+    for rule in &own {
+        let mine: Vec<_> = failures.iter().filter(|f| f.rule == rule.meta.id).collect();
+        if mine.is_empty() {
+            passed += 1;
+            out.push_str(&format!(
+                "ok    {} fixtures ({})\n",
+                rule.meta.id, rule.file
+            ));
+        } else {
+            failed += 1;
+            out.push_str(&format!(
+                "FAIL  {} fixtures ({})\n",
+                rule.meta.id, rule.file
+            ));
+            for f in mine {
+                out.push_str(&format!("      {}: {}\n", f.file, f.message));
+            }
+        }
+    }
+    for t in &set.tests {
+        match set.run_test(t) {
+            Ok(()) => {
+                passed += 1;
+                out.push_str(&format!("ok    {} ({})\n", t.name, t.file));
+            }
+            Err(why) => {
+                failed += 1;
+                out.push_str(&format!("FAIL  {} ({}): {why}\n", t.name, t.file));
+            }
+        }
+    }
+    out.push_str(&format!("{passed} passed, {failed} failed\n"));
+    print(&out);
+    if failed > 0 {
+        filter::EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    }
 }
 
 fn run_input(paths: &[PathBuf]) -> i32 {

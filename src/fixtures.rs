@@ -62,8 +62,18 @@ pub fn required_files(format: &str) -> &'static [&'static str] {
 /// Runs every rule's fixtures under `dir`; an empty result means all passed.
 /// `checked` counts the fixtures compared.
 pub fn run(policies: &PolicySet, dir: &Path, checked: &mut usize) -> Vec<Failure> {
+    run_for(policies, dir, |_| true, checked)
+}
+
+/// Like `run`, for the rules `select` picks (`opsgate test` picks a team's own).
+pub fn run_for(
+    policies: &PolicySet,
+    dir: &Path,
+    select: impl Fn(&crate::evaluate::Rule) -> bool,
+    checked: &mut usize,
+) -> Vec<Failure> {
     let mut failures = Vec::new();
-    for rule in &policies.rules {
+    for rule in policies.rules.iter().filter(|r| select(r)) {
         let id = &rule.meta.id;
         let rule_dir = dir.join(id);
         let fail = |file: &str, message: String| Failure {

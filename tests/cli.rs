@@ -377,3 +377,63 @@ fn input_prints_the_policy_input() {
         10
     );
 }
+
+#[test]
+fn test_runs_a_teams_fixtures_and_rego_tests() {
+    let out = opsgate()
+        .args(["test", "examples/custom-policies"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("ok    ACME-001 fixtures"), "{text}");
+    assert!(
+        text.contains("ok    test_unknown_timeout_is_silent"),
+        "{text}"
+    );
+    assert!(text.ends_with("4 passed, 0 failed\n"), "{text}");
+
+    // A wrong expectation and a failing Rego test both fail the run.
+    let dir = tempfile::tempdir().unwrap();
+    let copy = |from: &std::path::Path, to: &std::path::Path| {
+        for e in walkdir::WalkDir::new(from) {
+            let e = e.unwrap();
+            let target = to.join(e.path().strip_prefix(from).unwrap());
+            if e.file_type().is_dir() {
+                std::fs::create_dir_all(&target).unwrap();
+            } else {
+                std::fs::copy(e.path(), &target).unwrap();
+            }
+        }
+    };
+    copy(std::path::Path::new("examples/custom-policies"), dir.path());
+    let expected = dir.path().join("fixtures/policies/ACME-001/expected.json");
+    let text = std::fs::read_to_string(&expected)
+        .unwrap()
+        .replace("\"line\": 11", "\"line\": 12");
+    std::fs::write(&expected, text).unwrap();
+    let test = dir.path().join("policies/lambda_timeout_test.rego");
+    let text = std::fs::read_to_string(&test)
+        .unwrap()
+        .replace("{\"Timeout\": 30}", "{}");
+    std::fs::write(&test, text).unwrap();
+    let out = opsgate()
+        .arg("test")
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("FAIL  ACME-001 fixtures"), "{text}");
+    assert!(
+        text.contains("fail.yaml: expected [Billing@12, Orders@3]"),
+        "{text}"
+    );
+    assert!(text.contains("FAIL  test_timeout_passes"), "{text}");
+    assert!(text.ends_with("2 passed, 2 failed\n"), "{text}");
+    opsgate().args(["test", "does/not/exist"]).assert().code(2);
+}

@@ -2,7 +2,7 @@
 
 mod policies;
 
-pub use policies::{PolicyError, PolicyOptions, PolicySet, Rule, RuleMeta};
+pub use policies::{PolicyError, PolicyOptions, PolicySet, RegoTest, Rule, RuleMeta};
 
 use regorus::{Engine, Value};
 use serde_json::Value as J;

@@ -42,6 +42,8 @@ pub struct Rule {
     pub file: String,
     /// `data.<package>.findings`
     pub findings_rule: String,
+    /// Shipped with opsgate (not from a --policy-dir).
+    pub builtin: bool,
 }
 
 /// A policy that could not be loaded or that failed while evaluating.
@@ -62,6 +64,17 @@ pub struct PolicyOptions {
     pub builtins: bool,
     /// How long one policy may run on one unit (default `DEFAULT_EVAL_TIMEOUT`).
     pub eval_timeout: Option<std::time::Duration>,
+    /// Also load `*_test.rego` modules of the policy folders (`opsgate test`).
+    pub include_tests: bool,
+}
+
+/// A Rego unit test: a rule named `test_*` in a `*_test.rego` module.
+#[derive(Debug, Clone)]
+pub struct RegoTest {
+    pub file: String,
+    pub name: String,
+    /// `data.<package>.<name>`
+    pub rule: String,
 }
 
 /// A policy that runs longer than this on one unit is stopped and reported.
@@ -77,11 +90,14 @@ pub struct PolicySet {
     /// in a single pass (shared helper indexes are built once, not once per rule),
     /// and the rule indexes of its elements.
     pub(super) aggregates: BTreeMap<String, (String, Vec<usize>)>,
+    /// Rego unit tests found in the policy folders (with `include_tests`).
+    pub tests: Vec<RegoTest>,
 }
 
 struct Module {
     file: String,
     text: String,
+    builtin: bool,
 }
 
 impl PolicySet {
@@ -91,11 +107,18 @@ impl PolicySet {
         let mut data = serde_json::Map::new();
         if options.builtins {
             for (path, text) in embedded::EMBEDDED {
-                add_source(path, text, &mut modules, &mut data, &mut errors);
+                add_source(path, text, false, &mut modules, &mut data, &mut errors);
             }
+            modules.iter_mut().for_each(|m| m.builtin = true);
         }
         for dir in &options.policy_dirs {
-            read_policy_dir(dir, &mut modules, &mut data, &mut errors);
+            read_policy_dir(
+                dir,
+                options.include_tests,
+                &mut modules,
+                &mut data,
+                &mut errors,
+            );
         }
         Self::compile(modules, data, options, errors)
     }
@@ -108,10 +131,10 @@ impl PolicySet {
     ) -> PolicySet {
         let mut engine = Engine::new();
         engine.set_rego_v0(false);
-        let mut packages: Vec<(String, String, String)> = Vec::new();
+        let mut packages: Vec<(String, String, String, bool)> = Vec::new();
         for m in modules {
             match engine.add_policy(m.file.clone(), m.text.clone()) {
-                Ok(pkg) => packages.push((pkg, m.file, m.text)),
+                Ok(pkg) => packages.push((pkg, m.file, m.text, m.builtin)),
                 Err(e) => errors.push(PolicyError {
                     file: m.file,
                     message: e.to_string(),
@@ -134,7 +157,7 @@ impl PolicySet {
 
         let mut rules: Vec<Rule> = Vec::new();
         let mut seen_packages = HashMap::new();
-        for (pkg, file, text) in &packages {
+        for (pkg, file, text, builtin) in &packages {
             if pkg.starts_with("data.opsgate.lib")
                 || seen_packages.insert(pkg.clone(), ()).is_some()
             {
@@ -177,6 +200,7 @@ impl PolicySet {
                 meta,
                 file: file.clone(),
                 findings_rule: format!("{pkg}.findings"),
+                builtin: *builtin,
             });
         }
         rules.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
@@ -192,11 +216,38 @@ impl PolicySet {
             limit: options.eval_timeout.unwrap_or(DEFAULT_EVAL_TIMEOUT),
             check_interval: std::num::NonZeroU32::new(64).expect("non-zero"),
         });
+        let tests = packages
+            .iter()
+            .filter(|(_, file, _, _)| file.ends_with("_test.rego"))
+            .flat_map(|(pkg, file, text, _)| {
+                test_rule_names(text).into_iter().map(move |name| RegoTest {
+                    file: file.clone(),
+                    rule: format!("{pkg}.{name}"),
+                    name,
+                })
+            })
+            .collect();
         PolicySet {
             engine,
             rules,
             errors,
             aggregates,
+            tests,
+        }
+    }
+
+    /// Runs one Rego unit test: it passes when its rule evaluates to true.
+    pub fn run_test(&self, test: &RegoTest) -> Result<(), String> {
+        let mut engine = self.engine();
+        engine.set_input(Value::from(empty_input()));
+        match engine.eval_rule(test.rule.clone()) {
+            Ok(Value::Bool(true)) => Ok(()),
+            Ok(Value::Undefined) => Err("undefined (a condition did not hold)".into()),
+            Ok(v) => Err(format!(
+                "evaluated to {}",
+                serde_json::to_string(&v).unwrap_or_default()
+            )),
+            Err(e) => Err(e.to_string()),
         }
     }
 
@@ -248,6 +299,26 @@ fn add_aggregates(
     }
 }
 
+/// Names of the `test_*` rules a module defines (one per distinct name).
+fn test_rule_names(text: &str) -> Vec<String> {
+    let mut names: Vec<String> = text
+        .lines()
+        .filter_map(|l| {
+            let name: String = l
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            (name.starts_with("test_")
+                && l[name.len()..]
+                    .trim_start()
+                    .starts_with(['i', ':', '{', '=']))
+            .then_some(name)
+        })
+        .collect();
+    names.dedup();
+    names
+}
+
 fn empty_input() -> J {
     json!({"format": "", "unit": "", "resources": {}, "by_kind": {}, "edges": [], "parameters": {}, "variables": {}})
 }
@@ -257,17 +328,19 @@ fn empty_input() -> J {
 fn add_source(
     path: &str,
     text: &str,
+    include_tests: bool,
     modules: &mut Vec<Module>,
     data: &mut serde_json::Map<String, J>,
     errors: &mut Vec<PolicyError>,
 ) {
-    if path.ends_with("_test.rego") {
+    if path.ends_with("_test.rego") && !include_tests {
         return;
     }
     if path.ends_with(".rego") {
         modules.push(Module {
             file: path.to_string(),
             text: text.to_string(),
+            builtin: false,
         });
     } else if path.ends_with(".json") && path.contains("data/") {
         let stem = Path::new(path)
@@ -288,6 +361,7 @@ fn add_source(
 
 fn read_policy_dir(
     dir: &Path,
+    include_tests: bool,
     modules: &mut Vec<Module>,
     data: &mut serde_json::Map<String, J>,
     errors: &mut Vec<PolicyError>,
@@ -322,7 +396,7 @@ fn read_policy_dir(
             continue;
         }
         match std::fs::read_to_string(f.path()) {
-            Ok(text) => add_source(&display, &text, modules, data, errors),
+            Ok(text) => add_source(&display, &text, include_tests, modules, data, errors),
             Err(e) => errors.push(PolicyError {
                 file: display,
                 message: format!("cannot read: {e}"),
