@@ -566,7 +566,8 @@ fn call(name: &str, args: &[V], expand_final: bool) -> Option<V> {
     };
     // Functions that may succeed with unknown arguments.
     match name {
-        "try" => return args.first().filter(|a| a.is_wholly_known()).cloned(),
+        // The first argument evaluates (it may hold unknown parts): that is try's value.
+        "try" => return args.first().filter(|a| !a.is_unknown()).cloned(),
         "coalesce" => {
             for a in &args {
                 match a {
@@ -589,6 +590,39 @@ fn call(name: &str, args: &[V], expand_final: bool) -> Option<V> {
         args[0].refs(&mut refs);
         let text = serde_json::to_string(&args[0].to_json()).ok()?;
         return Some(V::PartialJson(Arc::new(Unknown { text, refs })));
+    }
+    // Functions of a collection's shape, which partly unknown members do not change.
+    let text_arg = |i: usize| args.get(i).and_then(V::to_text);
+    match (name, args.first()) {
+        ("lookup", Some(V::Obj(m))) if args.len() >= 2 => {
+            if let Some(k) = text_arg(1) {
+                return m.get(&k).cloned().or_else(|| args.get(2).cloned());
+            }
+        }
+        ("length", Some(V::List(l))) => return Some(V::Num(l.len() as f64)),
+        ("length", Some(V::Obj(m))) => return Some(V::Num(m.len() as f64)),
+        ("keys", Some(V::Obj(m))) => {
+            return Some(V::List(m.keys().map(|k| V::Str(k.clone())).collect()))
+        }
+        ("merge", _) if args.iter().all(|a| matches!(a, V::Obj(_) | V::Null)) => {
+            let mut out = BTreeMap::new();
+            for a in &args {
+                if let V::Obj(m) = a {
+                    out.extend(m.clone());
+                }
+            }
+            return Some(V::Obj(out));
+        }
+        ("concat", _) if args.iter().all(|a| matches!(a, V::List(_))) => {
+            let mut out = Vec::new();
+            for a in &args {
+                if let V::List(l) = a {
+                    out.extend(l.iter().cloned());
+                }
+            }
+            return Some(V::List(out));
+        }
+        _ => {}
     }
     if !args.iter().all(V::is_wholly_known) {
         return None;
@@ -863,6 +897,17 @@ mod tests {
         assert!(eval("count.index").is_unknown());
         assert!(eval("upper(var.missing)").is_unknown());
         assert!(eval("[for x in var.missing : x]").is_unknown());
+        // functions of a collection's shape work on partly unknown collections
+        assert_eq!(
+            eval("lookup({a = var.missing, b = 1}, \"b\", 0)"),
+            V::Num(1.0)
+        );
+        assert_eq!(eval("length([var.missing, 2])"), V::Num(2.0));
+        assert_eq!(
+            eval("try({a = var.missing}, null)[\"a\"]").to_json(),
+            json!({"$unknown": "var.missing"})
+        );
+        assert!(eval("merge(var.tags, {x = var.missing})").to_json()["x"]["$unknown"].is_string());
         assert_eq!(
             eval(r#"[for k, v in var.tags : "${k}=${v}"]"#),
             V::List(vec![V::Str("Owner=me".into())])
