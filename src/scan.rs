@@ -200,10 +200,11 @@ pub fn scan_with(options: &ScanOptions, policies: &PolicySet) -> ScanResult {
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     // A plan next to its configuration points at the same blocks as the
-    // configuration's own unit: report each finding once.
+    // configuration's own unit: report each finding once. (Different findings at one
+    // place, e.g. two containers of one container_definitions, are all kept.)
     result
         .findings
-        .dedup_by(|a, b| a.sort_key() == b.sort_key());
+        .dedup_by(|a, b| a.sort_key() == b.sort_key() && a.message == b.message);
     result.errors.sort_by(|a, b| {
         (&a.file, a.span.map(|s| s.start)).cmp(&(&b.file, b.span.map(|s| s.start)))
     });
