@@ -175,3 +175,29 @@ fn resource_level_problems_keep_the_rest_of_the_template() {
         .iter()
         .any(|f| f.rule == "OPS-FLOW-001" && f.resource == "Fn"));
 }
+
+#[test]
+fn a_policy_that_cannot_be_compiled_is_left_out_and_the_others_still_run() {
+    let policies = tempfile::tempdir().unwrap();
+    // `no_such_builtin` does not exist: analysis of the whole engine would fail.
+    std::fs::write(
+        policies.path().join("broken.rego"),
+        "package acme.broken\n\nmetadata := {\"id\": \"ACME-BROKEN\", \"title\": \"t\", \"severity\": \"low\", \"area\": \"a\", \"section\": \"s\", \"best_practice\": \"b\", \"description\": \"d\", \"remediation\": {}, \"kinds\": [], \"formats\": [\"cloudformation\"]}\n\nfindings contains f if {\n\tsome r in input.resources\n\tno_such_builtin(r, [p, v])\n\tf := {\"resource\": r.address, \"path\": [], \"message\": \"m\"}\n}\n",
+    )
+    .unwrap();
+    let set = PolicySet::load(&PolicyOptions {
+        builtins: true,
+        policy_dirs: vec![PathBuf::from(policies.path())],
+        today: "2026-11-25".into(),
+        ..Default::default()
+    });
+    assert_eq!(set.errors.len(), 1, "{:?}", set.errors);
+    assert!(set.errors[0].file.ends_with("broken.rego"));
+    assert!(set.rule("ACME-BROKEN").is_none());
+    assert!(set.rule("OPS-TEL-001").is_some());
+    let r = opsgate::scan::scan(
+        &[PathBuf::from("fixtures/policies/OPS-TEL-001/fail.yaml")],
+        &set,
+    );
+    assert!(r.findings.iter().any(|f| f.rule == "OPS-TEL-001"));
+}

@@ -129,30 +129,13 @@ impl PolicySet {
         options: &PolicyOptions,
         mut errors: Vec<PolicyError>,
     ) -> PolicySet {
-        let mut engine = Engine::new();
-        engine.set_rego_v0(false);
-        let mut packages: Vec<(String, String, String, bool)> = Vec::new();
-        for m in modules {
-            match engine.add_policy(m.file.clone(), m.text.clone()) {
-                Ok(pkg) => packages.push((pkg, m.file, m.text, m.builtin)),
-                Err(e) => errors.push(PolicyError {
-                    file: m.file,
-                    message: e.to_string(),
-                }),
-            }
-        }
         let config = json!({
             "opsgate": {
                 "config": {"today": options.today, "rules": options.rule_params},
                 "data": data,
             }
         });
-        if let Err(e) = engine.add_data(Value::from(config)) {
-            errors.push(PolicyError {
-                file: "data".into(),
-                message: e.to_string(),
-            });
-        }
+        let (mut engine, packages) = build_engine(modules, Value::from(config), &mut errors);
         engine.set_input(Value::from(empty_input()));
 
         let mut rules: Vec<Rule> = Vec::new();
@@ -261,6 +244,80 @@ impl PolicySet {
     pub fn engine(&self) -> Engine {
         self.engine.clone()
     }
+}
+
+/// Compiles the modules into one engine. A module that parses but breaks the
+/// engine's analysis (a call to a built-in regorus lacks, such as `walk`) would
+/// make every rule fail; then the modules are added one by one, helper libraries
+/// first, and each that breaks the engine is left out and reported with its file.
+fn build_engine(
+    modules: Vec<Module>,
+    data: Value,
+    errors: &mut Vec<PolicyError>,
+) -> (Engine, Vec<(String, String, String, bool)>) {
+    let mut base = Engine::new();
+    base.set_rego_v0(false);
+    if let Err(e) = base.add_data(data) {
+        errors.push(PolicyError {
+            file: "data".into(),
+            message: e.to_string(),
+        });
+    }
+    let mut engine = base.clone();
+    let mut packages = Vec::new();
+    let mut parsed = Vec::new();
+    for m in modules {
+        match engine.add_policy(m.file.clone(), m.text.clone()) {
+            Ok(pkg) => {
+                packages.push((pkg, m.file.clone(), m.text.clone(), m.builtin));
+                parsed.push(m);
+            }
+            Err(e) => errors.push(PolicyError {
+                file: m.file,
+                message: e.to_string(),
+            }),
+        }
+    }
+    if prepares(&mut engine) {
+        return (engine, packages);
+    }
+    // Helper libraries first: the rules import them.
+    parsed.sort_by_key(|m| {
+        !m.text
+            .lines()
+            .any(|l| l.trim_start().starts_with("package") && l.contains(".lib"))
+    });
+    let mut engine = base;
+    let mut packages = Vec::new();
+    for m in parsed {
+        let mut candidate = engine.clone();
+        let pkg = match candidate.add_policy(m.file.clone(), m.text.clone()) {
+            Ok(pkg) => pkg,
+            Err(e) => {
+                errors.push(PolicyError {
+                    file: m.file,
+                    message: e.to_string(),
+                });
+                continue;
+            }
+        };
+        match candidate.eval_query("true".into(), false) {
+            Ok(_) => {
+                engine = candidate;
+                packages.push((pkg, m.file, m.text, m.builtin));
+            }
+            Err(e) => errors.push(PolicyError {
+                file: m.file,
+                message: format!("left out, it cannot be compiled: {e}"),
+            }),
+        }
+    }
+    (engine, packages)
+}
+
+/// Whether the engine's analysis of all its modules succeeds.
+fn prepares(engine: &mut Engine) -> bool {
+    engine.eval_query("true".into(), false).is_ok()
 }
 
 /// Adds `package opsgate_aggregate` with one array per format whose i-th element
