@@ -1,0 +1,214 @@
+# OPS-HLT-001: every Lambda function of the unit has a CloudWatch alarm.
+#
+# A function is covered by a metric alarm with a `FunctionName` dimension that names it:
+# CloudFormation AWS::CloudWatch::Alarm `Dimensions: [{Name: FunctionName, Value: ...}]`,
+# or, for metric-math alarms, `Metrics[*].MetricStat.Metric.Dimensions`; Terraform
+# aws_cloudwatch_metric_alarm `dimensions = { FunctionName = ... }` or
+# `metric_query { metric { dimensions = { FunctionName = ... } } }`. The dimension names
+# the function by reference (`!Ref Fn`, `!Sub "${Fn}"`, `aws_lambda_function.x.function_name`,
+# also through a local module's input/output: an edge alarm -> function at the value), or
+# by the literal name the function declares (`FunctionName` / `function_name`).
+# AWS::Lambda::Function and AWS::Serverless::Function both count as functions.
+#
+# Unknown never fails:
+# - a FunctionName dimension (or a whole Dimensions list, dimensions map, Metrics list,
+#   or a dimension Name) that cannot be known and references no function of the unit (a
+#   parameter without default, !ImportValue, a variable, a data source) may name any
+#   function: the rule is silent for every function of the unit;
+# - `!If [C, !Ref A, !Ref B]` / `var.x ? a : b` covers every function it references.
+#
+# A unit without any alarm reports each function once: the catalogue asks that *each*
+# function has an alarm, and a finding per function tells exactly which ones to cover
+# (and can be ignored one by one).
+package opsgate.rules.hlt_001
+
+import data.opsgate.lib
+
+metadata := {
+	"id": "OPS-HLT-001",
+	"title": "Each Lambda function has an alarm",
+	"severity": "medium",
+	"area": "Operate",
+	"section": "Understanding Workload Health",
+	"best_practice": "Alert when workload outcomes are at risk",
+	"description": concat(" ", [
+		"A Lambda function fails quietly: errors, throttles and timeouts only show up in its",
+		"metrics and logs. Without a CloudWatch alarm on the function (Errors, Throttles,",
+		"Duration near the timeout, or an error rate through metric math) nobody learns that",
+		"the outcomes it is responsible for are at risk until a customer notices.",
+	]),
+	"remediation": {
+		"cloudformation": "Add an `AWS::CloudWatch::Alarm` on `Namespace: AWS/Lambda` (for example `MetricName: Errors`, `Statistic: Sum`, `Threshold: 1`) with `Dimensions: [{Name: FunctionName, Value: !Ref MyFunction}]` and an `AlarmActions` topic.",
+		"terraform": "Add an `aws_cloudwatch_metric_alarm` with `namespace = \"AWS/Lambda\"`, `metric_name = \"Errors\"`, `dimensions = { FunctionName = aws_lambda_function.this.function_name }` and `alarm_actions`.",
+	},
+	"config_rule": null,
+	"kinds": ["aws_lambda_function", "aws_cloudwatch_metric_alarm"],
+	"formats": ["cloudformation", "terraform"],
+}
+
+# The dimension names that name a resource of each kind.
+dimensions := {"aws_lambda_function": {"FunctionName"}}
+
+# Where each kind declares its literal name.
+name_paths := {"aws_lambda_function": ["properties", "FunctionName"]} if lib.is_cloudformation
+
+name_paths := {"aws_lambda_function": ["properties", "function_name"]} if lib.is_terraform
+
+# The literal name a dimension value stands for (FunctionName holds the name itself).
+literal_key(_, v) := v
+
+findings contains f if {
+	some r in uncovered
+	f := object.union(lib.finding(r, [], message(r)), {"fix": fix(r)})
+}
+
+message(r) := sprintf("Lambda function %s has no CloudWatch alarm in this %s: no %s has a FunctionName dimension that references it", [r.address, unit_noun, alarm_type])
+
+fix(r) := sprintf("add an AWS::CloudWatch::Alarm on AWS/Lambda Errors with Dimensions [{Name: FunctionName, Value: !Ref %s}]", [r.address]) if lib.is_cloudformation
+
+fix(r) := sprintf("add an aws_cloudwatch_metric_alarm on AWS/Lambda Errors with dimensions = { FunctionName = %s.function_name }", [lib.local_address(r)]) if lib.is_terraform
+
+# ---------------------------------------------------------------------------------------
+# Alarm dimensions (shared shape of OPS-HLT-001/003/004/005).
+#
+# A slot is one dimension of one metric alarm: {"alarm", "name", "path", "value"}, with
+# `name` null when it cannot be known (an unknown Dimensions list or dimensions map, or
+# an unknown Name) and `path` where the value sits (edges from the alarm at or below it
+# are the references it makes).
+
+alarm_kind := "aws_cloudwatch_metric_alarm"
+
+# CloudFormation: Dimensions, and Metrics[*].MetricStat.Metric.Dimensions (metric math).
+# Terraform: dimensions, and metric_query[*].metric[*].dimensions (metric math).
+dimension_lists(a) := {["properties", "Dimensions"]} | {p |
+	metrics := lib.get(a, ["properties", "Metrics"])
+	is_array(metrics)
+	some j, _ in metrics
+	p := ["properties", "Metrics", j, "MetricStat", "Metric", "Dimensions"]
+} if lib.is_cloudformation
+
+dimension_lists(a) := {["properties", "dimensions"]} | {p |
+	queries := lib.get(a, ["properties", "metric_query"])
+	is_array(queries)
+	some j, q in queries
+	metric := lib.get(q, ["metric"])
+	is_array(metric)
+	some k, _ in metric
+	p := ["properties", "metric_query", j, "metric", k, "dimensions"]
+} if lib.is_terraform
+
+# A whole list/map (or the Metrics/metric_query above it) that cannot be known.
+slots contains {"alarm": a.address, "name": null, "path": p, "value": v} if {
+	some a in lib.resources(alarm_kind)
+	some p in dimension_lists(a)
+	v := lib.get(a, p)
+	lib.is_unknown(v)
+}
+
+slots contains {"alarm": a.address, "name": null, "path": p, "value": v} if {
+	some a in lib.resources(alarm_kind)
+	some p in [["properties", "Metrics"], ["properties", "metric_query"]]
+	v := lib.get(a, p)
+	lib.is_unknown(v)
+}
+
+# CloudFormation: a list of {Name, Value}.
+slots contains {"alarm": a.address, "name": name, "path": array.concat(p, [i, "Value"]), "value": value} if {
+	lib.is_cloudformation
+	some a in lib.resources(alarm_kind)
+	some p in dimension_lists(a)
+	dims := lib.get(a, p)
+	is_array(dims)
+	some i, d in dims
+	n := lib.get(d, ["Name"])
+	name := known_name(n)
+	value := lib.get(d, ["Value"])
+}
+
+# Terraform: a map of name = value.
+slots contains {"alarm": a.address, "name": name, "path": array.concat(p, [name]), "value": value} if {
+	lib.is_terraform
+	some a in lib.resources(alarm_kind)
+	some p in dimension_lists(a)
+	dims := lib.get(a, p)
+	is_object(dims)
+	not lib.is_unknown(dims)
+	some name, value in dims
+}
+
+known_name(n) := n if is_string(n)
+
+known_name(n) := null if lib.is_unknown(n)
+
+# Slot `s` may hold a dimension of `kind`.
+slot_for(s, kind) if s.name in dimensions[kind]
+
+slot_for(s, kind) if {
+	s.name == null
+	dimensions[kind]
+}
+
+# Resources each slot references (an edge at, below or above the slot's value).
+slot_targets(s) := {e.to |
+	some e in object.get(lib.edges_from, s.alarm, set())
+	not e.via in {"DependsOn", "depends_on"}
+	lib.paths_overlap(e.path, s.path)
+}
+
+# Literal names of the resources of each kind: literal_names[kind][name] = addresses.
+literal_names[kind][name] contains r.address if {
+	some kind, p in name_paths
+	some r in lib.resources(kind)
+	n := lib.get(r, p)
+	is_string(n)
+	n != ""
+	name := n
+}
+
+covered contains t if {
+	some s in slots
+	some t in slot_targets(s)
+	kind := input.resources[t].kind
+	slot_for(s, kind)
+}
+
+covered contains t if {
+	some s in slots
+	is_string(s.value)
+	some kind, _ in dimensions
+	slot_for(s, kind)
+	some t in object.get(literal_names, [kind, literal_key(kind, s.value)], set())
+}
+
+# A slot of `kind` whose value cannot be known and references no resource of the unit
+# (a parameter, an import, a variable, a data source): it may name any resource of the
+# kind, so the rule is silent for the kind in this unit. A value that references another
+# resource (a cluster under DBInstanceIdentifier, a queue under FunctionName) is that
+# resource's name, not an unknown one.
+untraceable contains kind if {
+	some s in slots
+	some kind, _ in dimensions
+	slot_for(s, kind)
+	lib.is_unknown(s.value)
+	not references_resource(s)
+}
+
+references_resource(s) if {
+	some t in slot_targets(s)
+	input.resources[t]
+}
+
+uncovered contains r if {
+	some kind, _ in dimensions
+	not untraceable[kind]
+	some r in lib.resources(kind)
+	not covered[r.address]
+}
+
+unit_noun := "template" if lib.is_cloudformation
+
+unit_noun := "configuration" if lib.is_terraform
+
+alarm_type := "AWS::CloudWatch::Alarm" if lib.is_cloudformation
+
+alarm_type := "aws_cloudwatch_metric_alarm" if lib.is_terraform

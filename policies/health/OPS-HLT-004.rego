@@ -1,0 +1,230 @@
+# OPS-HLT-004: every Step Functions state machine of the unit has a CloudWatch alarm.
+#
+# A state machine is covered by a metric alarm with a `StateMachineArn` dimension that
+# names it: CloudFormation AWS::CloudWatch::Alarm `Dimensions: [{Name: StateMachineArn,
+# Value: !Ref StateMachine}]` (Ref returns the ARN), or, for metric-math alarms,
+# `Metrics[*].MetricStat.Metric.Dimensions`; Terraform aws_cloudwatch_metric_alarm
+# `dimensions = { StateMachineArn = aws_sfn_state_machine.x.arn }` or
+# `metric_query { metric { dimensions = { StateMachineArn = ... } } }`. The dimension
+# names the state machine by reference (an edge alarm -> state machine at the value, also
+# through a local module's input/output), or by a literal ARN
+# `arn:<partition>:states:<region>:<account>:stateMachine:<name>` whose name is the one
+# the state machine declares (`StateMachineName`/SAM `Name` / `name`).
+# AWS::StepFunctions::StateMachine and AWS::Serverless::StateMachine both count.
+#
+# Unknown never fails:
+# - a StateMachineArn dimension (or a whole Dimensions list, dimensions map, Metrics
+#   list, or a dimension Name) that cannot be known and references no state machine of
+#   the unit (a parameter without default, !ImportValue, !Sub with pseudo parameters, a
+#   variable, a data source) may name any state machine: the rule is silent for every
+#   state machine of the unit;
+# - `!If [C, !Ref A, !Ref B]` / `var.x ? a : b` covers every state machine it references.
+#
+# A unit without any alarm reports each state machine once: the catalogue asks that
+# *each* state machine has an alarm, and a finding per state machine tells exactly which
+# ones to cover (and can be ignored one by one).
+package opsgate.rules.hlt_004
+
+import data.opsgate.lib
+
+metadata := {
+	"id": "OPS-HLT-004",
+	"title": "Each state machine has an alarm",
+	"severity": "low",
+	"area": "Operate",
+	"section": "Understanding Workload Health",
+	"best_practice": "Alert when workload outcomes are at risk",
+	"description": concat(" ", [
+		"A state machine runs a business process end to end; when executions fail, time out",
+		"or are throttled the outcome is lost, and Step Functions only records it in the",
+		"AWS/States metrics. A CloudWatch alarm on ExecutionsFailed, ExecutionsTimedOut or",
+		"ExecutionsAborted for the state machine tells the team while the outcome can still",
+		"be recovered.",
+	]),
+	"remediation": {
+		"cloudformation": "Add an `AWS::CloudWatch::Alarm` on `Namespace: AWS/States`, `MetricName: ExecutionsFailed`, `Statistic: Sum`, `Threshold: 1` with `Dimensions: [{Name: StateMachineArn, Value: !Ref MyStateMachine}]` and an `AlarmActions` topic.",
+		"terraform": "Add an `aws_cloudwatch_metric_alarm` with `namespace = \"AWS/States\"`, `metric_name = \"ExecutionsFailed\"`, `dimensions = { StateMachineArn = aws_sfn_state_machine.this.arn }` and `alarm_actions`.",
+	},
+	"config_rule": null,
+	"kinds": ["aws_sfn_state_machine", "aws_cloudwatch_metric_alarm"],
+	"formats": ["cloudformation", "terraform"],
+}
+
+# The dimension names that name a resource of each kind.
+dimensions := {"aws_sfn_state_machine": {"StateMachineArn"}}
+
+# Where each kind declares its literal name (SAM state machines: Name).
+name_paths := {"aws_sfn_state_machine": ["properties", "StateMachineName"]} if lib.is_cloudformation
+
+name_paths := {"aws_sfn_state_machine": ["properties", "name"]} if lib.is_terraform
+
+# Literal names of SAM state machines (AWS::Serverless::StateMachine `Name`).
+literal_names["aws_sfn_state_machine"][name] contains r.address if {
+	lib.is_cloudformation
+	some r in lib.resources("aws_sfn_state_machine")
+	name := lib.get(r, ["properties", "Name"])
+	is_string(name)
+	name != ""
+}
+
+# The state machine name in a literal StateMachineArn value.
+literal_key(_, v) := m[0][1] if {
+	m := regex.find_all_string_submatch_n(`^arn:[^:]+:states:[^:]*:[^:]*:stateMachine:([^:]+)$`, v, 1)
+	count(m) > 0
+}
+
+findings contains f if {
+	some r in uncovered
+	f := object.union(lib.finding(r, [], message(r)), {"fix": fix(r)})
+}
+
+message(r) := sprintf("state machine %s has no CloudWatch alarm in this %s: no %s has a StateMachineArn dimension that references it", [r.address, unit_noun, alarm_type])
+
+fix(r) := sprintf("add an AWS::CloudWatch::Alarm on AWS/States ExecutionsFailed with Dimensions [{Name: StateMachineArn, Value: !Ref %s}]", [r.address]) if lib.is_cloudformation
+
+fix(r) := sprintf("add an aws_cloudwatch_metric_alarm on AWS/States ExecutionsFailed with dimensions = { StateMachineArn = %s.arn }", [lib.local_address(r)]) if lib.is_terraform
+
+# ---------------------------------------------------------------------------------------
+# Alarm dimensions (shared shape of OPS-HLT-001/003/004/005).
+#
+# A slot is one dimension of one metric alarm: {"alarm", "name", "path", "value"}, with
+# `name` null when it cannot be known (an unknown Dimensions list or dimensions map, or
+# an unknown Name) and `path` where the value sits (edges from the alarm at or below it
+# are the references it makes).
+
+alarm_kind := "aws_cloudwatch_metric_alarm"
+
+# CloudFormation: Dimensions, and Metrics[*].MetricStat.Metric.Dimensions (metric math).
+# Terraform: dimensions, and metric_query[*].metric[*].dimensions (metric math).
+dimension_lists(a) := {["properties", "Dimensions"]} | {p |
+	metrics := lib.get(a, ["properties", "Metrics"])
+	is_array(metrics)
+	some j, _ in metrics
+	p := ["properties", "Metrics", j, "MetricStat", "Metric", "Dimensions"]
+} if lib.is_cloudformation
+
+dimension_lists(a) := {["properties", "dimensions"]} | {p |
+	queries := lib.get(a, ["properties", "metric_query"])
+	is_array(queries)
+	some j, q in queries
+	metric := lib.get(q, ["metric"])
+	is_array(metric)
+	some k, _ in metric
+	p := ["properties", "metric_query", j, "metric", k, "dimensions"]
+} if lib.is_terraform
+
+# A whole list/map (or the Metrics/metric_query above it) that cannot be known.
+slots contains {"alarm": a.address, "name": null, "path": p, "value": v} if {
+	some a in lib.resources(alarm_kind)
+	some p in dimension_lists(a)
+	v := lib.get(a, p)
+	lib.is_unknown(v)
+}
+
+slots contains {"alarm": a.address, "name": null, "path": p, "value": v} if {
+	some a in lib.resources(alarm_kind)
+	some p in [["properties", "Metrics"], ["properties", "metric_query"]]
+	v := lib.get(a, p)
+	lib.is_unknown(v)
+}
+
+# CloudFormation: a list of {Name, Value}.
+slots contains {"alarm": a.address, "name": name, "path": array.concat(p, [i, "Value"]), "value": value} if {
+	lib.is_cloudformation
+	some a in lib.resources(alarm_kind)
+	some p in dimension_lists(a)
+	dims := lib.get(a, p)
+	is_array(dims)
+	some i, d in dims
+	n := lib.get(d, ["Name"])
+	name := known_name(n)
+	value := lib.get(d, ["Value"])
+}
+
+# Terraform: a map of name = value.
+slots contains {"alarm": a.address, "name": name, "path": array.concat(p, [name]), "value": value} if {
+	lib.is_terraform
+	some a in lib.resources(alarm_kind)
+	some p in dimension_lists(a)
+	dims := lib.get(a, p)
+	is_object(dims)
+	not lib.is_unknown(dims)
+	some name, value in dims
+}
+
+known_name(n) := n if is_string(n)
+
+known_name(n) := null if lib.is_unknown(n)
+
+# Slot `s` may hold a dimension of `kind`.
+slot_for(s, kind) if s.name in dimensions[kind]
+
+slot_for(s, kind) if {
+	s.name == null
+	dimensions[kind]
+}
+
+# Resources each slot references (an edge at, below or above the slot's value).
+slot_targets(s) := {e.to |
+	some e in object.get(lib.edges_from, s.alarm, set())
+	not e.via in {"DependsOn", "depends_on"}
+	lib.paths_overlap(e.path, s.path)
+}
+
+# Literal names of the resources of each kind: literal_names[kind][name] = addresses.
+literal_names[kind][name] contains r.address if {
+	some kind, p in name_paths
+	some r in lib.resources(kind)
+	n := lib.get(r, p)
+	is_string(n)
+	n != ""
+	name := n
+}
+
+covered contains t if {
+	some s in slots
+	some t in slot_targets(s)
+	kind := input.resources[t].kind
+	slot_for(s, kind)
+}
+
+covered contains t if {
+	some s in slots
+	is_string(s.value)
+	some kind, _ in dimensions
+	slot_for(s, kind)
+	some t in object.get(literal_names, [kind, literal_key(kind, s.value)], set())
+}
+
+# A slot of `kind` whose value cannot be known and references no resource of the unit
+# (a parameter, an import, a variable, a data source): it may name any resource of the
+# kind, so the rule is silent for the kind in this unit. A value that references another
+# resource (a cluster under DBInstanceIdentifier, a queue under FunctionName) is that
+# resource's name, not an unknown one.
+untraceable contains kind if {
+	some s in slots
+	some kind, _ in dimensions
+	slot_for(s, kind)
+	lib.is_unknown(s.value)
+	not references_resource(s)
+}
+
+references_resource(s) if {
+	some t in slot_targets(s)
+	input.resources[t]
+}
+
+uncovered contains r if {
+	some kind, _ in dimensions
+	not untraceable[kind]
+	some r in lib.resources(kind)
+	not covered[r.address]
+}
+
+unit_noun := "template" if lib.is_cloudformation
+
+unit_noun := "configuration" if lib.is_terraform
+
+alarm_type := "AWS::CloudWatch::Alarm" if lib.is_cloudformation
+
+alarm_type := "aws_cloudwatch_metric_alarm" if lib.is_terraform
