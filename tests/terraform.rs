@@ -99,11 +99,16 @@ fn dynamic_blocks_expand_over_known_collections() {
     let svc = &i["resources"]["aws_ecs_service.dyn"];
     assert_eq!(
         svc["properties"]["load_balancer"],
-        json!([{"container_name": "api", "container_port": 8080}, {"container_name": "web", "container_port": 80}])
+        json!([
+            {"container_name": "api", "container_port": 8080},
+            {"container_name": "web", "container_port": 80},
+            {"container_name": "static", "container_port": 443}
+        ])
     );
+    // a static block stays visible beside a dynamic block that cannot be expanded
     assert_eq!(
         svc["properties"]["alarms"],
-        json!({"$unknown": "dynamic \"alarms\" {"})
+        json!([{"alarm_names": ["static"]}, {"$unknown": "dynamic \"alarms\" {"}])
     );
     assert_eq!(
         svc["meta"]["lifecycle"],
@@ -111,7 +116,7 @@ fn dynamic_blocks_expand_over_known_collections() {
     );
     // the unknown dynamic block still carries the references of its content
     let edges = i["edges"].as_array().unwrap();
-    assert!(edges.contains(&json!({"from": "aws_ecs_service.dyn", "to": "aws_sqs_queue.main", "path": ["properties", "alarms"], "via": "reference"})));
+    assert!(edges.contains(&json!({"from": "aws_ecs_service.dyn", "to": "aws_sqs_queue.main", "path": ["properties", "alarms", 1], "via": "reference"})));
 }
 
 #[test]
@@ -146,7 +151,7 @@ fn edges_from_references_depends_on_and_data_sources() {
             {"from": "aws_sqs_queue.main", "to": "aws_sqs_queue.dlq", "path": ["meta", "depends_on"], "via": "depends_on"},
             {"from": "aws_sqs_queue.main", "to": "aws_sqs_queue.dlq", "path": ["properties", "redrive_policy"], "via": "reference"},
             {"from": "aws_sqs_queue.reads_data", "to": "data.aws_caller_identity.me", "path": ["properties", "name"], "via": "reference"},
-            {"from": "aws_ecs_service.dyn", "to": "aws_sqs_queue.main", "path": ["properties", "alarms"], "via": "reference"},
+            {"from": "aws_ecs_service.dyn", "to": "aws_sqs_queue.main", "path": ["properties", "alarms", 1], "via": "reference"},
         ])
     );
 }

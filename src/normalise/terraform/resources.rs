@@ -180,12 +180,23 @@ pub(super) fn block_properties(scope: &InstanceScope, file: usize, body: &Body) 
 fn body_properties(ev: &Eval, scope: &InstanceScope, file: usize, body: &Body) -> (V, Option<V>) {
     let mut props: BTreeMap<String, V> = BTreeMap::new();
     let mut lifecycle = None;
-    let push = |props: &mut BTreeMap<String, V>, name: &str, item: V| {
-        if let V::List(items) = props
-            .entry(name.to_string())
-            .or_insert_with(|| V::List(vec![]))
-        {
+    // Blocks of one type: a list; a dynamic block that cannot be expanded adds an
+    // unknown element, so the static blocks beside it stay visible.
+    let push = |props: &mut BTreeMap<String, V>, name: &str, item: V| match props.remove(name) {
+        None => {
+            let v = if item.is_unknown() {
+                item
+            } else {
+                V::List(vec![item])
+            };
+            props.insert(name.to_string(), v);
+        }
+        Some(V::List(mut items)) => {
             items.push(item);
+            props.insert(name.to_string(), V::List(items));
+        }
+        Some(other) => {
+            props.insert(name.to_string(), V::List(vec![other, item]));
         }
     };
     for s in body.iter() {
@@ -205,9 +216,7 @@ fn body_properties(ev: &Eval, scope: &InstanceScope, file: usize, body: &Body) -
                         Ok(items) => items
                             .into_iter()
                             .for_each(|item| push(&mut props, &name, item)),
-                        Err(unknown) => {
-                            props.insert(name, unknown);
-                        }
+                        Err(unknown) => push(&mut props, &name, unknown),
                     }
                 }
                 ident => {

@@ -92,6 +92,13 @@ resource "aws_ecs_service" "dyn" {
       container_port = load_balancer.value
     }
   }
+  load_balancer {
+    container_name = "static"
+    container_port = 443
+  }
+  alarms {
+    alarm_names = ["static"]
+  }
   dynamic "alarms" {
     for_each = var.unset
     iterator = a
