@@ -11,6 +11,17 @@ fn opsgate() -> Command {
     c
 }
 
+/// Runs opsgate with `args`, asserts the exit code, returns stdout.
+fn run(args: &[&str], code: i32) -> Vec<u8> {
+    opsgate()
+        .args(args)
+        .assert()
+        .code(code)
+        .get_output()
+        .stdout
+        .clone()
+}
+
 fn json_of(out: &[u8]) -> J {
     serde_json::from_slice(out).expect("valid JSON on stdout")
 }
@@ -136,18 +147,15 @@ fn non_templates_are_skipped_quietly() {
 
 #[test]
 fn json_report_follows_the_design_schema() {
-    let out = opsgate()
-        .args([
+    let out = run(
+        &[
             "scan",
             "--format",
             "json",
             "fixtures/policies/OPS-TEL-001/fail.yaml",
-        ])
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
+        ],
+        1,
+    );
     let report = json_of(&out);
     assert_eq!(report["version"], 1);
     assert_eq!(report["tool"]["name"], "opsgate");
@@ -207,13 +215,7 @@ fn output_is_identical_on_one_and_many_threads() {
 
 #[test]
 fn rules_lists_complete_metadata() {
-    let out = opsgate()
-        .args(["rules", "--format", "json"])
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
+    let out = run(&["rules", "--format", "json"], 0);
     let rules = json_of(&out);
     let rules = rules.as_array().unwrap();
     assert!(rules.len() >= 8);
@@ -238,13 +240,7 @@ fn rules_lists_complete_metadata() {
             r["id"]
         );
     }
-    let table = opsgate()
-        .args(["rules"])
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
+    let table = run(&["rules"], 0);
     let table = String::from_utf8(table).unwrap();
     assert!(table.starts_with("ID "));
     assert!(table.contains("OPS-TEL-001"));
@@ -252,13 +248,7 @@ fn rules_lists_complete_metadata() {
 
 #[test]
 fn explain_prints_the_best_practice_and_the_fix() {
-    let out = opsgate()
-        .args(["explain", "ops-tel-001"])
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
+    let out = run(&["explain", "ops-tel-001"], 0);
     let text = String::from_utf8(out).unwrap();
     assert!(text.starts_with("OPS-TEL-001 — "), "{text}");
     assert!(
@@ -359,13 +349,7 @@ findings contains f if {
 
 #[test]
 fn input_prints_the_policy_input() {
-    let out = opsgate()
-        .args(["input", "examples/orders-service/template.yaml"])
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
+    let out = run(&["input", "examples/orders-service/template.yaml"], 0);
     let input = json_of(&out);
     assert_eq!(input["format"], "cloudformation");
     assert_eq!(
@@ -380,13 +364,7 @@ fn input_prints_the_policy_input() {
 
 #[test]
 fn test_runs_a_teams_fixtures_and_rego_tests() {
-    let out = opsgate()
-        .args(["test", "examples/custom-policies"])
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
+    let out = run(&["test", "examples/custom-policies"], 0);
     let text = String::from_utf8(out).unwrap();
     assert!(text.contains("ok    ACME-001 fixtures"), "{text}");
     assert!(
