@@ -92,69 +92,8 @@ fix(r) := sprintf("add an aws_cloudwatch_metric_alarm on AWS/States ExecutionsFa
 # an unknown Name) and `path` where the value sits (edges from the alarm at or below it
 # are the references it makes).
 
-alarm_kind := "aws_cloudwatch_metric_alarm"
-
-# CloudFormation: Dimensions, and Metrics[*].MetricStat.Metric.Dimensions (metric math).
-# Terraform: dimensions, and metric_query[*].metric[*].dimensions (metric math).
-dimension_lists(a) := {["properties", "Dimensions"]} | {p |
-	metrics := lib.get(a, ["properties", "Metrics"])
-	is_array(metrics)
-	some j, _ in metrics
-	p := ["properties", "Metrics", j, "MetricStat", "Metric", "Dimensions"]
-} if lib.is_cloudformation
-
-dimension_lists(a) := {["properties", "dimensions"]} | {p |
-	queries := lib.get(a, ["properties", "metric_query"])
-	is_array(queries)
-	some j, q in queries
-	metric := lib.get(q, ["metric"])
-	is_array(metric)
-	some k, _ in metric
-	p := ["properties", "metric_query", j, "metric", k, "dimensions"]
-} if lib.is_terraform
-
-# A whole list/map (or the Metrics/metric_query above it) that cannot be known.
-slots contains {"alarm": a.address, "name": null, "path": p, "value": v} if {
-	some a in lib.resources(alarm_kind)
-	some p in dimension_lists(a)
-	v := lib.get(a, p)
-	lib.is_unknown(v)
-}
-
-slots contains {"alarm": a.address, "name": null, "path": p, "value": v} if {
-	some a in lib.resources(alarm_kind)
-	some p in [["properties", "Metrics"], ["properties", "metric_query"]]
-	v := lib.get(a, p)
-	lib.is_unknown(v)
-}
-
-# CloudFormation: a list of {Name, Value}.
-slots contains {"alarm": a.address, "name": name, "path": array.concat(p, [i, "Value"]), "value": value} if {
-	lib.is_cloudformation
-	some a in lib.resources(alarm_kind)
-	some p in dimension_lists(a)
-	dims := lib.get(a, p)
-	is_array(dims)
-	some i, d in dims
-	n := lib.get(d, ["Name"])
-	name := known_name(n)
-	value := lib.get(d, ["Value"])
-}
-
-# Terraform: a map of name = value.
-slots contains {"alarm": a.address, "name": name, "path": array.concat(p, [name]), "value": value} if {
-	lib.is_terraform
-	some a in lib.resources(alarm_kind)
-	some p in dimension_lists(a)
-	dims := lib.get(a, p)
-	is_object(dims)
-	not lib.is_unknown(dims)
-	some name, value in dims
-}
-
-known_name(n) := n if is_string(n)
-
-known_name(n) := null if lib.is_unknown(n)
+# The dimensions of every metric alarm (lib.alarm_dimension_slots), built once.
+slots := lib.alarm_dimension_slots
 
 # Slot `s` may hold a dimension of `kind`.
 slot_for(s, kind) if s.name in dimensions[kind]
