@@ -2,7 +2,7 @@
 //!
 //! The path is a path into the policy input's resource object; this maps it back
 //! onto the source: `properties` → the resource's `Properties`, `meta.X` → the
-//! resource attribute X, `tags.K` → the tag K in `Properties.Tags`. The deepest part
+//! resource attribute X, `tags.K` → the tag K in `Properties.Tags` (or the type's own tag property). The deepest part
 //! of the path that exists wins: a scalar points at its value, a mapping or list at
 //! its key, and nothing below the resource at the resource's name.
 
@@ -88,7 +88,7 @@ fn locate_cloudformation(res: &ResourceSource, first: &str, rest: &[J]) -> Optio
         "tags" => res
             .node
             .get("Properties")
-            .and_then(|p| p.entry("Tags"))
+            .and_then(|p| p.entry(crate::normalise::tagging::cfn_tag_property(&res.resource_type)))
             .map(|tags| match rest.first().and_then(J::as_str) {
                 Some(key) => tag_value(&tags.value, key).unwrap_or(tags.key_span),
                 None => tags.key_span,

@@ -53,3 +53,23 @@ fn a_longer_warning_window_turns_supported_runtimes_medium() {
     assert!(!wide.is_empty());
     assert!(wide.iter().all(|(_, _, sev)| sev == "medium"), "{wide:?}");
 }
+
+#[test]
+fn required_tags_and_stack_tags_are_configurable() {
+    let pass = "fixtures/policies/OPS-ORG-001/pass.yaml";
+    let fail = "fixtures/policies/OPS-ORG-001/fail.yaml";
+    let two = json!({"required_tags": ["Owner", "CostCenter"]});
+    // Every taggable resource of the passing template lacks CostCenter.
+    let with_cost_center: Vec<String> = findings("OPS-ORG-001", pass, two)
+        .into_iter()
+        .map(|(resource, _, _)| resource)
+        .collect();
+    assert_eq!(with_cost_center, ["OrdersTable", "SharedFiles", "OrdersConfig"]);
+    // Owner supplied by the stack at deploy time: nothing left to report, also for
+    // the resource whose own Owner tag is empty.
+    let stack = json!({"stack_tags": ["Owner"]});
+    assert_eq!(findings("OPS-ORG-001", fail, stack), vec![]);
+    // Stack tags are a CloudFormation notion: Terraform still needs the tag.
+    let tf = "fixtures/policies/OPS-ORG-001/terraform/fail";
+    assert_eq!(findings("OPS-ORG-001", tf, json!({"stack_tags": ["Owner"]})).len(), 4);
+}

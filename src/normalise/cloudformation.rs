@@ -138,9 +138,10 @@ pub fn normalise(file: Arc<SourceFile>, root: Node) -> (Unit, Vec<LoadError>) {
                 .resolve(p, &mut walk)
                 .unwrap_or_else(|| J::Object(Map::new())),
         };
+        let tag_property = super::tagging::cfn_tag_property(rtype);
         let tags = tags_of(
-            &properties,
-            node.get("Properties").and_then(|p| p.get("Tags")),
+            properties.get(tag_property),
+            node.get("Properties").and_then(|p| p.get(tag_property)),
             &file,
         );
         let mut meta = Map::new();
@@ -315,12 +316,12 @@ fn merge_global(global: &Node, local: &Node) -> Node {
 /// `tags` of the policy input: list form (`[{Key, Value}]`) and map form (SAM and
 /// some resource types) become one object; a key that cannot be known makes the
 /// whole tag set unknown, so that a required-tag rule stays silent.
-fn tags_of(properties: &J, tags_node: Option<&Node>, file: &SourceFile) -> J {
+fn tags_of(tags: Option<&J>, tags_node: Option<&Node>, file: &SourceFile) -> J {
     let unknown_tags = || match tags_node {
         Some(n) => unknown(file, n.span),
         None => json!({"$unknown": "Tags"}),
     };
-    match properties.get("Tags") {
+    match tags {
         None | Some(J::Null) => json!({}),
         Some(v) if super::is_unknown(v) => v.clone(),
         Some(J::Array(items)) => {

@@ -4,6 +4,7 @@
 pub mod cloudformation;
 mod intrinsics;
 pub mod kinds;
+pub mod tagging;
 pub mod terraform;
 
 use std::collections::BTreeMap;

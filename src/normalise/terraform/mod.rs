@@ -181,3 +181,27 @@ pub fn normalise(
     };
     (unit, errors)
 }
+
+/// The tags of an `aws_autoscaling_group`: it tags through `tag { key, value }`
+/// blocks, and the provider's `default_tags` do not reach it. A block whose key
+/// cannot be known makes the tag set unknown.
+pub(super) fn autoscaling_group_tags(properties: &J) -> J {
+    let blocks = match properties.get("tag") {
+        None | Some(J::Null) => return json!({}),
+        Some(J::Array(blocks)) => blocks,
+        Some(other) if crate::normalise::is_unknown(other) => return other.clone(),
+        Some(_) => return json!({}),
+    };
+    let mut out = Map::new();
+    for b in blocks {
+        match b.get("key") {
+            Some(J::String(k)) => {
+                out.insert(k.clone(), b.get("value").cloned().unwrap_or(J::Null));
+            }
+            Some(u) if crate::normalise::is_unknown(u) => return u.clone(),
+            _ if crate::normalise::is_unknown(b) => return b.clone(),
+            _ => {}
+        }
+    }
+    J::Object(out)
+}

@@ -120,6 +120,7 @@ pub fn normalise(file: Arc<SourceFile>, root: &Node, loader: &Loader) -> Unit {
             drop_unconfigured(&mut properties, exprs);
         }
         let tags = match (properties.get("tags_all"), properties.get("tags")) {
+            _ if rtype == "aws_autoscaling_group" => super::autoscaling_group_tags(&properties),
             (Some(t @ J::Object(_)), _) => t.clone(),
             (Some(t), _) if crate::normalise::is_unknown(t) => t.clone(),
             (_, Some(t @ J::Object(_))) => t.clone(),

@@ -96,13 +96,18 @@ pub(super) fn emit_resource(scope: &InstanceScope, item: &Item, out: &mut Emitte
     let provider_name =
         provider.unwrap_or_else(|| rtype.split('_').next().unwrap_or("").to_string());
     let default_tags = inst.providers.borrow().get(&provider_name).cloned();
-    let tags = merge_tags(
-        default_tags,
-        match &properties {
-            V::Obj(m) => m.get("tags").cloned(),
-            _ => None,
-        },
-    );
+    let tags = if rtype == "aws_autoscaling_group" {
+        super::autoscaling_group_tags(&properties.to_json())
+    } else {
+        merge_tags(
+            default_tags,
+            match &properties {
+                V::Obj(m) => m.get("tags").cloned(),
+                _ => None,
+            },
+        )
+        .to_json()
+    };
 
     let (node, name_span) = nodes::resource_node(file, item, rtype);
     out.by_kind
@@ -117,7 +122,7 @@ pub(super) fn emit_resource(scope: &InstanceScope, item: &Item, out: &mut Emitte
             "type": rtype,
             "kind": rtype,
             "properties": properties.to_json(),
-            "tags": tags.to_json(),
+            "tags": tags,
             "meta": meta,
             "file": file.source.display,
             "line": file.source.position(name_span.start).line,
