@@ -88,7 +88,11 @@ fn locate_cloudformation(res: &ResourceSource, first: &str, rest: &[J]) -> Optio
         "tags" => res
             .node
             .get("Properties")
-            .and_then(|p| p.entry(crate::normalise::tagging::cfn_tag_property(&res.resource_type)))
+            .and_then(|p| {
+                p.entry(crate::normalise::tagging::cfn_tag_property(
+                    &res.resource_type,
+                ))
+            })
             .map(|tags| match rest.first().and_then(J::as_str) {
                 Some(key) => tag_value(&tags.value, key).unwrap_or(tags.key_span),
                 None => tags.key_span,

@@ -256,6 +256,42 @@ fn explain_prints_the_best_practice_and_the_fix() {
         "{text}"
     );
     assert!(text.contains("How to fix (cloudformation):"), "{text}");
+    // Examples quoted from the rule's fixtures: the first failing resource and a
+    // passing one of its type, for each format.
+    assert!(
+        text.contains("Example (cloudformation), fails (fail.yaml):\n  # No TracingConfig at all"),
+        "{text}"
+    );
+    assert!(
+        text.contains("      TracingConfig:\n        Mode: Active"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Example (terraform), fails (terraform/fail/main.tf):"),
+        "{text}"
+    );
+    assert!(
+        text.contains("    tracing_config {\n      mode = \"Active\""),
+        "{text}"
+    );
+}
+
+#[test]
+fn explain_quotes_a_custom_rules_own_fixtures() {
+    let out = run(
+        &[
+            "explain",
+            "ACME-001",
+            "--policy-dir",
+            "examples/custom-policies/policies",
+        ],
+        0,
+    );
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("Example (cloudformation), fails (fail.yaml):"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -64,12 +64,18 @@ fn required_tags_and_stack_tags_are_configurable() {
         .into_iter()
         .map(|(resource, _, _)| resource)
         .collect();
-    assert_eq!(with_cost_center, ["OrdersTable", "SharedFiles", "OrdersConfig"]);
+    assert_eq!(
+        with_cost_center,
+        ["OrdersTable", "SharedFiles", "OrdersConfig"]
+    );
     // Owner supplied by the stack at deploy time: nothing left to report, also for
     // the resource whose own Owner tag is empty.
     let stack = json!({"stack_tags": ["Owner"]});
     assert_eq!(findings("OPS-ORG-001", fail, stack), vec![]);
     // Stack tags are a CloudFormation notion: Terraform still needs the tag.
     let tf = "fixtures/policies/OPS-ORG-001/terraform/fail";
-    assert_eq!(findings("OPS-ORG-001", tf, json!({"stack_tags": ["Owner"]})).len(), 4);
+    assert_eq!(
+        findings("OPS-ORG-001", tf, json!({"stack_tags": ["Owner"]})).len(),
+        4
+    );
 }

@@ -2,7 +2,9 @@
 
 mod policies;
 
-pub use policies::{PolicyError, PolicyOptions, PolicySet, RegoTest, Rule, RuleMeta};
+pub use policies::{
+    embedded_examples, PolicyError, PolicyOptions, PolicySet, RegoTest, Rule, RuleMeta,
+};
 
 use regorus::{Engine, Value};
 use serde_json::Value as J;

@@ -14,6 +14,18 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_policies.rs"));
 }
 
+/// The embedded fixture files of built-in rule `id` that examples quote, by path
+/// relative to its fixture directory (`fail.yaml`, `terraform/fail/main.tf`).
+pub fn embedded_examples(id: &str) -> BTreeMap<String, String> {
+    let prefix = format!("{id}/");
+    embedded::EXAMPLES
+        .iter()
+        .filter_map(|(path, text)| {
+            Some((path.strip_prefix(&prefix)?.to_string(), text.to_string()))
+        })
+        .collect()
+}
+
 /// A rule's metadata, as its policy declares it in `metadata := {...}`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]

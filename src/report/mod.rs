@@ -1,5 +1,6 @@
 //! report: renders a scan result. One module per output format.
 
+pub mod examples;
 pub mod human;
 pub mod json;
 pub mod rules;

@@ -65,6 +65,18 @@ pub fn explain(rule: &Rule) -> String {
             let _ = writeln!(out, "  {k} = {v}");
         }
     }
+    for ex in super::examples::for_rule(rule) {
+        let _ = writeln!(
+            out,
+            "\nExample ({}), fails ({}):\n{}",
+            ex.format,
+            ex.fails_file,
+            indent(&ex.fails)
+        );
+        if let Some(p) = &ex.passes {
+            let _ = writeln!(out, "passes:\n{}", indent(p));
+        }
+    }
     let _ = writeln!(out, "\nReads: {}", m.kinds.join(", "));
     let _ = writeln!(out, "Formats: {}", m.formats.join(", "));
     let _ = writeln!(out, "Policy: {}", rule.file);
@@ -73,7 +85,13 @@ pub fn explain(rule: &Rule) -> String {
 
 fn indent(s: &str) -> String {
     s.lines()
-        .map(|l| format!("  {l}"))
+        .map(|l| {
+            if l.is_empty() {
+                String::new()
+            } else {
+                format!("  {l}")
+            }
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -125,6 +143,22 @@ pub fn markdown(rules: &[Rule]) -> String {
                 .map(|(k, v)| format!("`{k}` (default `{v}`)"))
                 .collect();
             let _ = writeln!(out, "\nParameters: {}.", params.join(", "));
+        }
+        for ex in super::examples::for_rule(r) {
+            let lang = if ex.format == "terraform" {
+                "hcl"
+            } else {
+                "yaml"
+            };
+            let _ = writeln!(
+                out,
+                "\n<details><summary>Example ({})</summary>\n\nFails (`fixtures/policies/{}/{}`):\n\n```{lang}\n{}\n```",
+                ex.format, m.id, ex.fails_file, ex.fails
+            );
+            if let Some(p) = &ex.passes {
+                let _ = writeln!(out, "\nPasses:\n\n```{lang}\n{p}\n```");
+            }
+            let _ = writeln!(out, "\n</details>");
         }
         let _ = writeln!(
             out,
