@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::evaluate::{PolicyOptions, PolicySet};
 use crate::filter::{self, EXIT_CLEAN, EXIT_ERRORS};
 use crate::finding::Severity;
-use crate::report::{self, human::HumanOptions};
+use crate::report::{self, human::HumanOptions, outputs::Format};
 use crate::scan::{self, Loaded};
 
 #[derive(Parser)]
@@ -65,9 +65,15 @@ struct ScanArgs {
     /// Files or folders to scan
     #[arg(default_value = ".")]
     paths: Vec<PathBuf>,
-    /// Output format
-    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
-    format: OutputFormat,
+    /// Output format: human, json, sarif, github (workflow annotations), junit or
+    /// markdown (a readiness summary). Repeatable; `FORMAT=FILE` writes that format to
+    /// FILE, so one run can write several. Default: human (in GitHub Actions also
+    /// github, and markdown to $GITHUB_STEP_SUMMARY)
+    #[arg(long = "format", value_name = "FORMAT[=FILE]")]
+    formats: Vec<String>,
+    /// Write the format given without `=FILE` to FILE instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
     /// Lowest severity that makes the exit code 1 (info never fails unless named)
     #[arg(long, value_enum, default_value_t = FailOn::Low)]
     fail_on: FailOn,
@@ -89,12 +95,6 @@ struct ScanArgs {
     /// No colours (also when NO_COLOR is set or output is not a terminal)
     #[arg(long)]
     no_color: bool,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum OutputFormat {
-    Human,
-    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -212,30 +212,66 @@ fn run_scan(args: ScanArgs, options: PolicyOptions) -> i32 {
             return EXIT_ERRORS;
         }
     }
+    let outputs = match report::outputs::plan(&args.formats, args.output.as_deref(), &Env::real()) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_ERRORS;
+        }
+    };
+    // A progress line on a terminal's stderr for scans that take longer than a second.
+    let show_progress = !args.quiet && std::io::stderr().is_terminal();
+    let progress = show_progress.then(|| std::sync::Arc::new(scan::Progress::default()));
     let options = scan::ScanOptions {
         paths: args.paths.clone(),
         terraform: crate::normalise::terraform::TerraformOptions {
             var_files: args.var_files.clone(),
         },
+        progress: progress.clone(),
     };
-    let result = scan::scan_with(&options, &policies);
-    let out = match args.format {
-        OutputFormat::Json => report::json::render(&result),
-        OutputFormat::Human => {
-            let color = !args.no_color
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stdout().is_terminal();
-            let opts = HumanOptions {
-                color,
-                quiet: args.quiet,
-                verbose: args.verbose,
-                width: terminal_width(),
-            };
-            report::human::render(&result, &policies.rules, &opts)
+    let result = match progress {
+        Some(p) => report::progress::while_running(&p, || scan::scan_with(&options, &policies)),
+        None => scan::scan_with(&options, &policies),
+    };
+    let color = !args.no_color
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stdout().is_terminal();
+    let human = HumanOptions {
+        color,
+        quiet: args.quiet,
+        verbose: args.verbose,
+        width: terminal_width(),
+    };
+    let markdown = report::markdown::MarkdownOptions::from_env();
+    let mut code = filter::exit_code(&result, args.fail_on.into());
+    for out in &outputs {
+        let text = match out.format {
+            Format::Human => report::human::render(&result, &policies.rules, &human),
+            Format::Json => report::json::render(&result),
+            Format::Sarif => report::sarif::render(&result, &policies.rules),
+            Format::Github => report::github::render(&result),
+            Format::Junit => report::junit::render(&result, &policies.rules),
+            Format::Markdown => report::markdown::render(&result, &policies.rules, &markdown),
+        };
+        if let Err(e) = out.write(&text) {
+            eprintln!("error: {e}");
+            code = EXIT_ERRORS;
         }
-    };
-    print(&out);
-    filter::exit_code(&result, args.fail_on.into())
+    }
+    code
+}
+
+/// The process environment, as the output plan reads it.
+struct Env;
+
+impl Env {
+    fn real() -> report::outputs::Env {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        report::outputs::Env {
+            github_actions: var("GITHUB_ACTIONS").as_deref() == Some("true"),
+            step_summary: var("GITHUB_STEP_SUMMARY").map(PathBuf::from),
+        }
+    }
 }
 
 /// `opsgate test`: the fixture harness and Rego unit tests on a team's own policies.

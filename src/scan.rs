@@ -78,6 +78,8 @@ pub struct ScanResult {
     pub stats: Stats,
     /// The units scanned, by name, in order.
     pub units: Vec<String>,
+    /// The format of each unit of `units`, at the same index.
+    pub unit_formats: Vec<Format>,
     /// Files that are not templates, with the reason (shown with --verbose).
     pub skipped: Vec<(String, String)>,
     /// What the scan could not take into account (shown with --verbose).
@@ -111,6 +113,15 @@ pub enum Loaded {
 pub struct ScanOptions {
     pub paths: Vec<PathBuf>,
     pub terraform: TerraformOptions,
+    /// Counters a progress display can read while the scan runs.
+    pub progress: Option<Arc<Progress>>,
+}
+
+/// How far a running scan is: units to scan (known after discovery) and done.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub total: std::sync::atomic::AtomicUsize,
+    pub done: std::sync::atomic::AtomicUsize,
 }
 
 /// Scans `paths` with default input options.
@@ -140,15 +151,25 @@ pub fn scan_with(options: &ScanOptions, policies: &PolicySet) -> ScanResult {
         .map(Job::Template)
         .chain(root_modules.into_iter().map(Job::Terraform))
         .collect();
+    use std::sync::atomic::Ordering::Relaxed;
+    if let Some(p) = &options.progress {
+        p.total.store(jobs.len(), Relaxed);
+    }
     let outcomes: Vec<Outcome> = jobs
         .par_iter()
         .map_init(
             || policies.engine(),
-            |engine, job| match job {
-                Job::Template(c) => scan_file(c, &loader, policies, engine),
-                Job::Terraform(c) => {
-                    scan_terraform(c, &loader, &options.terraform, policies, engine)
+            |engine, job| {
+                let outcome = match job {
+                    Job::Template(c) => scan_file(c, &loader, policies, engine),
+                    Job::Terraform(c) => {
+                        scan_terraform(c, &loader, &options.terraform, policies, engine)
+                    }
+                };
+                if let Some(p) = &options.progress {
+                    p.done.fetch_add(1, Relaxed);
                 }
+                outcome
             },
         )
         .collect();
@@ -188,6 +209,7 @@ pub fn scan_with(options: &ScanOptions, policies: &PolicySet) -> ScanResult {
                     Format::TerraformPlan => result.stats.plans += 1,
                 }
                 result.units.push(unit);
+                result.unit_formats.push(format);
                 result.stats.resources += resources;
                 result.findings.append(&mut findings);
                 result.errors.append(&mut errors);

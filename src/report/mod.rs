@@ -1,9 +1,15 @@
 //! report: renders a scan result. One module per output format.
 
 pub mod examples;
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod outputs;
+pub mod progress;
 pub mod rules;
+pub mod sarif;
 
 use crate::finding::{Finding, Severity};
 

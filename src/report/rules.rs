@@ -118,58 +118,65 @@ pub fn markdown(rules: &[Rule]) -> String {
         );
     }
     for r in rules {
-        let m = &r.meta;
-        let _ = writeln!(
-            out,
-            "\n## {}\n\n**{}** — {} severity; {} › {}.",
-            m.id,
-            m.title,
-            m.severity.as_str(),
-            m.area,
-            m.section
-        );
-        let _ = writeln!(out, "\nBest practice: *{}*.", m.best_practice);
-        let _ = writeln!(out, "\n{}", m.description.trim());
-        for (format, text) in &m.remediation {
-            let _ = writeln!(out, "\n**Fix ({format}):** {}", text.trim());
-        }
-        if let Some(c) = &m.config_rule {
-            let _ = writeln!(out, "\nAWS Config rule: `{c}`.");
-        }
-        if !m.parameters.is_empty() {
-            let params: Vec<String> = m
-                .parameters
-                .iter()
-                .map(|(k, v)| format!("`{k}` (default `{v}`)"))
-                .collect();
-            let _ = writeln!(out, "\nParameters: {}.", params.join(", "));
-        }
-        for ex in super::examples::for_rule(r) {
-            let lang = if ex.format == "terraform" {
-                "hcl"
-            } else {
-                "yaml"
-            };
-            let _ = writeln!(
-                out,
-                "\n<details><summary>Example ({})</summary>\n\nFails (`fixtures/policies/{}/{}`):\n\n```{lang}\n{}\n```",
-                ex.format, m.id, ex.fails_file, ex.fails
-            );
-            if let Some(p) = &ex.passes {
-                let _ = writeln!(out, "\nPasses:\n\n```{lang}\n{p}\n```");
-            }
-            let _ = writeln!(out, "\n</details>");
-        }
-        let _ = writeln!(
-            out,
-            "\nReads: {}. Policy: `{}`.",
-            m.kinds
-                .iter()
-                .map(|k| format!("`{k}`"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            r.file
-        );
+        let _ = write!(out, "\n## {}\n\n{}", r.meta.id, rule_markdown(r));
     }
+    out
+}
+
+/// One rule's reference text in Markdown (below its heading): used by the rule
+/// reference and as the SARIF rule's `help.markdown`.
+pub fn rule_markdown(r: &Rule) -> String {
+    let mut out = String::new();
+    let m = &r.meta;
+    let _ = writeln!(
+        out,
+        "**{}** — {} severity; {} › {}.",
+        m.title,
+        m.severity.as_str(),
+        m.area,
+        m.section
+    );
+    let _ = writeln!(out, "\nBest practice: *{}*.", m.best_practice);
+    let _ = writeln!(out, "\n{}", m.description.trim());
+    for (format, text) in &m.remediation {
+        let _ = writeln!(out, "\n**Fix ({format}):** {}", text.trim());
+    }
+    if let Some(c) = &m.config_rule {
+        let _ = writeln!(out, "\nAWS Config rule: `{c}`.");
+    }
+    if !m.parameters.is_empty() {
+        let params: Vec<String> = m
+            .parameters
+            .iter()
+            .map(|(k, v)| format!("`{k}` (default `{v}`)"))
+            .collect();
+        let _ = writeln!(out, "\nParameters: {}.", params.join(", "));
+    }
+    for ex in super::examples::for_rule(r) {
+        let lang = if ex.format == "terraform" {
+            "hcl"
+        } else {
+            "yaml"
+        };
+        let _ = writeln!(
+            out,
+            "\n<details><summary>Example ({})</summary>\n\nFails (`fixtures/policies/{}/{}`):\n\n```{lang}\n{}\n```",
+            ex.format, m.id, ex.fails_file, ex.fails
+        );
+        if let Some(p) = &ex.passes {
+            let _ = writeln!(out, "\nPasses:\n\n```{lang}\n{p}\n```");
+        }
+        let _ = writeln!(out, "\n</details>");
+    }
+    let _ = writeln!(
+        out,
+        "\nReads: {}. Policy: `{}`.",
+        m.kinds
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        r.file
+    );
     out
 }

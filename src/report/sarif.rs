@@ -1,0 +1,224 @@
+//! SARIF 2.1.0 for GitHub code scanning and other SARIF viewers: every rule with its
+//! documentation, every finding as a result with a region and the stable fingerprint,
+//! suppressed findings with their suppression, unreadable inputs as tool notifications.
+//! Kept to the subset GitHub documents, so an upload raises no warnings.
+
+use serde_json::{json, Value as J};
+
+use crate::evaluate::Rule;
+use crate::finding::{Finding, Severity};
+use crate::scan::ScanResult;
+
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+const INFORMATION_URI: &str = "https://github.com/opsgate/opsgate";
+
+/// SARIF `level` of a severity (also the rule's default configuration).
+pub fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::High | Severity::Medium => "error",
+        Severity::Low => "warning",
+        Severity::Info => "note",
+    }
+}
+
+/// GitHub ranks alerts by `security-severity` (a CVSS-like score as a string:
+/// 7.0–8.9 high, 4.0–6.9 medium, 0.1–3.9 low). Info rules carry none: they are notes.
+fn security_severity(s: Severity) -> Option<&'static str> {
+    match s {
+        Severity::High => Some("8.0"),
+        Severity::Medium => Some("5.5"),
+        Severity::Low => Some("3.0"),
+        Severity::Info => None,
+    }
+}
+
+/// A readable identifier for the rule (`LambdaFunctionsTraceTransactions`).
+fn rule_name(title: &str) -> String {
+    title
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut cs = w.chars();
+            match cs.next() {
+                Some(c) => c.to_ascii_uppercase().to_string() + cs.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect()
+}
+
+fn descriptor(r: &Rule) -> J {
+    let m = &r.meta;
+    let mut help_text = format!("{}\n", m.description.trim());
+    for (format, text) in &m.remediation {
+        help_text.push_str(&format!("\nFix ({format}): {}\n", text.trim()));
+    }
+    let mut tags = vec![
+        "operational-excellence".to_string(),
+        m.area.to_lowercase(),
+        m.section.to_lowercase(),
+    ];
+    tags.dedup();
+    let mut properties = json!({
+        "tags": tags,
+        "precision": "high",
+        "problem.severity": match m.severity {
+            Severity::High | Severity::Medium => "error",
+            Severity::Low => "warning",
+            Severity::Info => "recommendation",
+        },
+        "opsgate/severity": m.severity.as_str(),
+        "opsgate/best-practice": m.best_practice,
+    });
+    if let Some(s) = security_severity(m.severity) {
+        properties["security-severity"] = json!(s);
+    }
+    json!({
+        "id": m.id,
+        "name": rule_name(&m.title),
+        "shortDescription": {"text": m.title},
+        "fullDescription": {"text": m.description.trim()},
+        "help": {
+            "text": help_text,
+            "markdown": format!("## {}\n\n{}", m.id, super::rules::rule_markdown(r)),
+        },
+        "defaultConfiguration": {"level": level(m.severity)},
+        "properties": properties,
+    })
+}
+
+fn sarif_result(f: &Finding) -> J {
+    let mut region = json!({
+        "startLine": f.start.line,
+        "startColumn": f.start.column,
+    });
+    // A region ends after its last character; SARIF's endColumn is exclusive.
+    if f.end.line > f.start.line || f.end.column > f.start.column {
+        region["endLine"] = json!(f.end.line);
+        region["endColumn"] = json!(f.end.column);
+    }
+    let mut logical = json!({"name": f.resource, "kind": "resource",
+        "fullyQualifiedName": format!("{}#{}", f.unit, f.resource)});
+    if let Some(p) = &f.cdk_path {
+        logical["decoratedName"] = json!(p);
+    }
+    let mut out = json!({
+        "ruleId": f.rule,
+        "ruleIndex": f.rule_index,
+        "level": level(f.severity),
+        "message": {"text": format!("{}\n{}", f.message, f.fix)},
+        "locations": [{
+            "physicalLocation": {
+                "artifactLocation": {"uri": uri(&f.file.display), "uriBaseId": "%SRCROOT%"},
+                "region": region,
+            },
+            "logicalLocations": [logical],
+        }],
+        "partialFingerprints": {"opsgate/v1": f.fingerprint},
+        "properties": {
+            "severity": f.severity.as_str(),
+            "resourceType": f.resource_type,
+        },
+    });
+    if let Some(s) = &f.suppressed {
+        out["suppressions"] = json!([{
+            // An ignore comment lives in the source; exceptions and baselines outside it.
+            "kind": if s.kind == "inline" { "inSource" } else { "external" },
+            "status": "accepted",
+            "justification": format!("{}: {}", s.kind, s.reason),
+        }]);
+    }
+    out
+}
+
+/// A relative path as a URI reference: '/'-separated, with characters outside the
+/// URI grammar percent-encoded.
+fn uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            b'+' | b'@' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b',' | b';' | b'=' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+pub fn render(result: &ScanResult, rules: &[Rule]) -> String {
+    let notifications: Vec<J> = result
+        .errors
+        .iter()
+        .map(|e| {
+            let mut n = json!({
+                "level": "error",
+                "message": {"text": e.message},
+                "locations": [{"physicalLocation": {
+                    "artifactLocation": {"uri": uri(&e.file), "uriBaseId": "%SRCROOT%"}}}],
+            });
+            if let Some((line, column)) = e.position() {
+                n["locations"][0]["physicalLocation"]["region"] =
+                    json!({"startLine": line, "startColumn": column});
+            }
+            n
+        })
+        .collect();
+    let root = std::env::current_dir()
+        .ok()
+        .map(|d| {
+            let s = d.to_string_lossy().replace('\\', "/");
+            let s = if s.starts_with('/') {
+                s
+            } else {
+                format!("/{s}")
+            };
+            format!("file://{}/", uri(s.trim_end_matches('/')))
+        })
+        .unwrap_or_else(|| "file:///".into());
+    let sarif = json!({
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "opsgate",
+                "semanticVersion": env!("CARGO_PKG_VERSION"),
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": INFORMATION_URI,
+                "rules": rules.iter().map(descriptor).collect::<Vec<_>>(),
+            }},
+            "originalUriBaseIds": {"%SRCROOT%": {"uri": root}},
+            "invocations": [{
+                "executionSuccessful": result.errors.is_empty(),
+                "toolExecutionNotifications": notifications,
+            }],
+            "columnKind": "unicodeCodePoints",
+            "results": result.findings.iter().map(sarif_result).collect::<Vec<_>>(),
+        }],
+    });
+    let mut out = serde_json::to_string_pretty(&sarif).expect("JSON values serialise");
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_uris() {
+        assert_eq!(
+            rule_name("Lambda functions trace transactions"),
+            "LambdaFunctionsTraceTransactions"
+        );
+        assert_eq!(
+            rule_name("Each alarm names its runbook (or playbook)"),
+            "EachAlarmNamesItsRunbookOrPlaybook"
+        );
+        assert_eq!(uri("stacks/my stack#1.yaml"), "stacks/my%20stack%231.yaml");
+        assert_eq!(uri("../a/ü.tf"), "../a/%C3%BC.tf");
+    }
+}

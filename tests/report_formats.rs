@@ -1,0 +1,222 @@
+//! The report formats users feed to other tools: SARIF (valid against the 2.1.0
+//! schema, as GitHub code scanning reads it), GitHub annotations, JUnit XML and the
+//! Markdown readiness summary, each written to its own file by one run, compared
+//! with golden snapshots (regenerate with INSTA_UPDATE=always).
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value as J;
+
+const INPUTS: [&str; 3] = [
+    "examples/orders-service",
+    "tests/data/formats/alarm.yaml",
+    "tests/data/formats/broken.json",
+];
+
+fn opsgate() -> Command {
+    let mut c = Command::cargo_bin("opsgate").unwrap();
+    c.env("OPSGATE_TODAY", "2026-11-25");
+    for k in [
+        "GITHUB_ACTIONS",
+        "GITHUB_STEP_SUMMARY",
+        "GITHUB_SERVER_URL",
+        "GITHUB_REPOSITORY",
+        "GITHUB_SHA",
+        "NO_COLOR",
+    ] {
+        c.env_remove(k);
+    }
+    c
+}
+
+struct Reports {
+    sarif: String,
+    junit: String,
+    markdown: String,
+    github: String,
+    json: J,
+}
+
+/// One run writing every format: SARIF, JUnit, Markdown and JSON to files,
+/// annotations to stdout.
+fn reports() -> Reports {
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let mut args: Vec<String> = vec!["scan".into()];
+    args.extend(INPUTS.iter().map(|s| s.to_string()));
+    for (format, name) in [
+        ("sarif", "o.sarif"),
+        ("junit", "o.xml"),
+        ("markdown", "o.md"),
+        ("json", "o.json"),
+    ] {
+        args.push("--format".into());
+        args.push(format!("{format}={}", file(name)));
+    }
+    args.extend(["--format".into(), "github".into()]);
+    // A file that cannot be read makes the exit code 2.
+    let out = opsgate().args(&args).assert().code(2).get_output().clone();
+    let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
+    Reports {
+        sarif: read("o.sarif"),
+        junit: read("o.xml"),
+        markdown: read("o.md"),
+        github: String::from_utf8(out.stdout).unwrap(),
+        json: serde_json::from_str(&read("o.json")).unwrap(),
+    }
+}
+
+#[test]
+fn sarif_is_valid_and_complete() {
+    let r = reports();
+    let sarif: J = serde_json::from_str(&r.sarif).unwrap();
+    let schema: J = serde_json::from_str(
+        &std::fs::read_to_string("../shared/schemas/sarif-schema-2.1.0.json")
+            .or_else(|_| std::fs::read_to_string(Path::new("../../shared/schemas/sarif-schema-2.1.0.json")))
+            .expect("../shared/schemas/sarif-schema-2.1.0.json beside the checkout"),
+    )
+    .unwrap();
+    // The published schema's `language` patterns have a stray `]`, a literal in
+    // ECMAScript regexes but an error to the validator's regex engine: escape it
+    // (same meaning) so the rest of the schema can be used as published.
+    let mut schema = schema;
+    let fixed = fix_language_patterns(&mut schema);
+    assert_eq!(fixed, 2, "the schema's two `language` patterns");
+    let validator = jsonschema::draft7::new(&schema).expect("the SARIF schema compiles");
+    // The validator does reject what the schema forbids.
+    assert!(!validator.is_valid(&serde_json::json!({"version": "2.1.0", "runs": [{"results": []}]})));
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+
+    let run = &sarif["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), 63);
+    for rule in rules {
+        for key in ["id", "name", "shortDescription", "fullDescription", "help", "properties"] {
+            assert!(!rule[key].is_null(), "{key} missing in {rule}");
+        }
+        assert!(rule["help"]["markdown"].as_str().unwrap().starts_with("## OPS-"));
+        assert!(rule["properties"]["tags"][0] == "operational-excellence");
+    }
+    let results = run["results"].as_array().unwrap();
+    // Every finding of the JSON report is a result, with the same fingerprint.
+    let findings = r.json["findings"].as_array().unwrap();
+    assert_eq!(results.len(), findings.len());
+    for (res, f) in results.iter().zip(findings) {
+        assert_eq!(res["ruleId"], f["rule"]);
+        assert_eq!(rules[res["ruleIndex"].as_u64().unwrap() as usize]["id"], f["rule"]);
+        assert_eq!(res["partialFingerprints"]["opsgate/v1"], f["fingerprint"]);
+        let loc = &res["locations"][0]["physicalLocation"];
+        assert_eq!(loc["artifactLocation"]["uri"], f["file"]);
+        assert_eq!(loc["region"]["startLine"], f["line"]);
+    }
+    let notes = run["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    assert_eq!(notes.len(), 1);
+    assert_eq!(run["invocations"][0]["executionSuccessful"], false);
+
+    // Golden file, with the machine-specific source root taken out.
+    let mut golden = sarif.clone();
+    golden["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"] = J::from("file:///SRCROOT/");
+    for key in ["version", "semanticVersion"] {
+        golden["runs"][0]["tool"]["driver"][key] = J::from("VERSION");
+    }
+    insta::assert_snapshot!("sarif", serde_json::to_string_pretty(&golden).unwrap());
+}
+
+#[test]
+fn github_annotations() {
+    let r = reports();
+    for line in r.github.lines() {
+        assert!(
+            line.starts_with("::error file=")
+                || line.starts_with("::warning file=")
+                || line.starts_with("::notice file="),
+            "{line}"
+        );
+        // One command per line: newlines in messages are escaped.
+        assert!(line.contains(",title=") && line.contains("::"), "{line}");
+    }
+    insta::assert_snapshot!("github", r.github);
+}
+
+#[test]
+fn junit_xml() {
+    let r = reports();
+    let doc = roxmltree::Document::parse(&r.junit).expect("well-formed XML");
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    let suites: Vec<_> = root.children().filter(|n| n.is_element()).collect();
+    // Two templates and the unreadable input.
+    assert_eq!(suites.len(), 3);
+    let cfn_rules = 63 - 0; // every rule covers CloudFormation
+    assert_eq!(suites[0].attribute("tests"), Some(cfn_rules.to_string().as_str()));
+    let failures: usize = suites
+        .iter()
+        .map(|s| s.attribute("failures").unwrap().parse::<usize>().unwrap())
+        .sum();
+    assert_eq!(root.attribute("failures").unwrap().parse::<usize>().unwrap(), failures);
+    assert!(failures > 0);
+    assert_eq!(root.attribute("errors"), Some("1"));
+    insta::assert_snapshot!("junit", r.junit);
+}
+
+#[test]
+fn markdown_summary() {
+    let r = reports();
+    assert!(r.markdown.starts_with("## opsgate: operational readiness\n"));
+    assert!(r.markdown.contains("| severity | findings |"));
+    assert!(r.markdown.contains("### By best practice"));
+    assert!(r.markdown.contains("### Top findings"));
+    assert!(r.markdown.contains("could not be read"));
+    insta::assert_snapshot!("markdown", r.markdown);
+}
+
+#[test]
+fn markdown_links_lines_in_github_actions_and_goes_to_the_step_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.md");
+    std::fs::write(&summary, "earlier step\n").unwrap();
+    let out = opsgate()
+        .args(["scan", "tests/data/formats/alarm.yaml"])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env("GITHUB_SERVER_URL", "https://github.com")
+        .env("GITHUB_REPOSITORY", "acme/shop")
+        .env("GITHUB_SHA", "0123abc")
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let stdout = String::from_utf8(out).unwrap();
+    // No --format in Actions: human output and annotations on stdout...
+    assert!(stdout.contains("::error file=tests/data/formats/alarm.yaml,line="), "{stdout}");
+    assert!(stdout.contains("OPS-EVT-001"), "{stdout}");
+    // ...and the summary appended to the job summary, linking the lines.
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(md.starts_with("earlier step\n## opsgate: operational readiness"), "{md}");
+    assert!(
+        md.contains("](https://github.com/acme/shop/blob/0123abc/tests/data/formats/alarm.yaml#L4)"),
+        "{md}"
+    );
+}
+
+/// Escapes the stray `]` of the schema's `language` patterns; returns how many.
+fn fix_language_patterns(v: &mut J) -> usize {
+    const BROKEN: &str = "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$";
+    match v {
+        J::String(s) if s == BROKEN => {
+            *s = "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}\\]?$".into();
+            1
+        }
+        J::Array(items) => items.iter_mut().map(fix_language_patterns).sum(),
+        J::Object(map) => map.values_mut().map(fix_language_patterns).sum(),
+        _ => 0,
+    }
+}
