@@ -73,7 +73,9 @@ fn sarif_is_valid_and_complete() {
     let sarif: J = serde_json::from_str(&r.sarif).unwrap();
     let schema: J = serde_json::from_str(
         &std::fs::read_to_string("../shared/schemas/sarif-schema-2.1.0.json")
-            .or_else(|_| std::fs::read_to_string(Path::new("../../shared/schemas/sarif-schema-2.1.0.json")))
+            .or_else(|_| {
+                std::fs::read_to_string(Path::new("../../shared/schemas/sarif-schema-2.1.0.json"))
+            })
             .expect("../shared/schemas/sarif-schema-2.1.0.json beside the checkout"),
     )
     .unwrap();
@@ -85,7 +87,9 @@ fn sarif_is_valid_and_complete() {
     assert_eq!(fixed, 2, "the schema's two `language` patterns");
     let validator = jsonschema::draft7::new(&schema).expect("the SARIF schema compiles");
     // The validator does reject what the schema forbids.
-    assert!(!validator.is_valid(&serde_json::json!({"version": "2.1.0", "runs": [{"results": []}]})));
+    assert!(
+        !validator.is_valid(&serde_json::json!({"version": "2.1.0", "runs": [{"results": []}]}))
+    );
     let errors: Vec<String> = validator
         .iter_errors(&sarif)
         .map(|e| format!("{} at {}", e, e.instance_path()))
@@ -96,10 +100,20 @@ fn sarif_is_valid_and_complete() {
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
     assert_eq!(rules.len(), 63);
     for rule in rules {
-        for key in ["id", "name", "shortDescription", "fullDescription", "help", "properties"] {
+        for key in [
+            "id",
+            "name",
+            "shortDescription",
+            "fullDescription",
+            "help",
+            "properties",
+        ] {
             assert!(!rule[key].is_null(), "{key} missing in {rule}");
         }
-        assert!(rule["help"]["markdown"].as_str().unwrap().starts_with("## OPS-"));
+        assert!(rule["help"]["markdown"]
+            .as_str()
+            .unwrap()
+            .starts_with("## OPS-"));
         assert!(rule["properties"]["tags"][0] == "operational-excellence");
     }
     let results = run["results"].as_array().unwrap();
@@ -108,7 +122,10 @@ fn sarif_is_valid_and_complete() {
     assert_eq!(results.len(), findings.len());
     for (res, f) in results.iter().zip(findings) {
         assert_eq!(res["ruleId"], f["rule"]);
-        assert_eq!(rules[res["ruleIndex"].as_u64().unwrap() as usize]["id"], f["rule"]);
+        assert_eq!(
+            rules[res["ruleIndex"].as_u64().unwrap() as usize]["id"],
+            f["rule"]
+        );
         assert_eq!(res["partialFingerprints"]["opsgate/v1"], f["fingerprint"]);
         let loc = &res["locations"][0]["physicalLocation"];
         assert_eq!(loc["artifactLocation"]["uri"], f["file"]);
@@ -154,13 +171,22 @@ fn junit_xml() {
     let suites: Vec<_> = root.children().filter(|n| n.is_element()).collect();
     // Two templates and the unreadable input.
     assert_eq!(suites.len(), 3);
-    let cfn_rules = 63 - 0; // every rule covers CloudFormation
-    assert_eq!(suites[0].attribute("tests"), Some(cfn_rules.to_string().as_str()));
+    let cfn_rules = 63; // every rule covers CloudFormation
+    assert_eq!(
+        suites[0].attribute("tests"),
+        Some(cfn_rules.to_string().as_str())
+    );
     let failures: usize = suites
         .iter()
         .map(|s| s.attribute("failures").unwrap().parse::<usize>().unwrap())
         .sum();
-    assert_eq!(root.attribute("failures").unwrap().parse::<usize>().unwrap(), failures);
+    assert_eq!(
+        root.attribute("failures")
+            .unwrap()
+            .parse::<usize>()
+            .unwrap(),
+        failures
+    );
     assert!(failures > 0);
     assert_eq!(root.attribute("errors"), Some("1"));
     insta::assert_snapshot!("junit", r.junit);
@@ -169,7 +195,9 @@ fn junit_xml() {
 #[test]
 fn markdown_summary() {
     let r = reports();
-    assert!(r.markdown.starts_with("## opsgate: operational readiness\n"));
+    assert!(r
+        .markdown
+        .starts_with("## opsgate: operational readiness\n"));
     assert!(r.markdown.contains("| severity | findings |"));
     assert!(r.markdown.contains("### By best practice"));
     assert!(r.markdown.contains("### Top findings"));
@@ -196,13 +224,21 @@ fn markdown_links_lines_in_github_actions_and_goes_to_the_step_summary() {
         .clone();
     let stdout = String::from_utf8(out).unwrap();
     // No --format in Actions: human output and annotations on stdout...
-    assert!(stdout.contains("::error file=tests/data/formats/alarm.yaml,line="), "{stdout}");
+    assert!(
+        stdout.contains("::error file=tests/data/formats/alarm.yaml,line="),
+        "{stdout}"
+    );
     assert!(stdout.contains("OPS-EVT-001"), "{stdout}");
     // ...and the summary appended to the job summary, linking the lines.
     let md = std::fs::read_to_string(&summary).unwrap();
-    assert!(md.starts_with("earlier step\n## opsgate: operational readiness"), "{md}");
     assert!(
-        md.contains("](https://github.com/acme/shop/blob/0123abc/tests/data/formats/alarm.yaml#L4)"),
+        md.starts_with("earlier step\n## opsgate: operational readiness"),
+        "{md}"
+    );
+    assert!(
+        md.contains(
+            "](https://github.com/acme/shop/blob/0123abc/tests/data/formats/alarm.yaml#L4)"
+        ),
         "{md}"
     );
 }

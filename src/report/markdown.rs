@@ -130,7 +130,9 @@ pub fn render(result: &ScanResult, rules: &[Rule], opts: &MarkdownOptions) -> St
     }
 
     // Area → best practice → rule → count, in the pillar's order.
-    let mut grouped: BTreeMap<(usize, &str, &str), Vec<(&Rule, usize)>> = BTreeMap::new();
+    // (area order, area, best practice) → [(rule, findings)]
+    type Group<'a> = BTreeMap<(usize, &'a str, &'a str), Vec<(&'a Rule, usize)>>;
+    let mut grouped: Group = BTreeMap::new();
     let mut per_rule: BTreeMap<usize, usize> = BTreeMap::new();
     for f in &open {
         *per_rule.entry(f.rule_index).or_default() += 1;

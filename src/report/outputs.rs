@@ -74,9 +74,7 @@ pub fn plan(formats: &[String], output: Option<&Path>, env: &Env) -> Result<Vec<
     let mut out = Vec::new();
     for spec in formats {
         let (name, file) = match spec.split_once('=') {
-            Some((_, f)) if f.is_empty() => {
-                return Err(format!("--format {spec}: a file name must follow `=`"))
-            }
+            Some((_, "")) => return Err(format!("--format {spec}: a file name must follow `=`")),
             Some((n, f)) => (n, Some(PathBuf::from(f))),
             None => (spec.as_str(), None),
         };
