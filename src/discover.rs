@@ -62,15 +62,19 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
             }
         };
         if meta.is_file() {
-            if is_terraform_file(root) {
-                // A staged .tf file stands for its whole module.
-                let dir = root
-                    .parent()
-                    .filter(|p| !p.as_os_str().is_empty())
-                    .unwrap_or(Path::new("."));
-                tf_dirs.insert(candidate(dir));
-                tf_files.extend(module_files(dir));
-            } else if !is_tfvars(root) {
+            let dir = root
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            if is_terraform_file(root) || is_tfvars(root) {
+                // A staged .tf file stands for its whole module, and so does a
+                // variables file beside one (its values change the module's).
+                let files = module_files(dir);
+                if !files.is_empty() {
+                    tf_dirs.insert(candidate(dir));
+                    tf_files.extend(files);
+                }
+            } else {
                 // A file named on the command line is considered whatever its extension.
                 found.insert(candidate(root));
             }

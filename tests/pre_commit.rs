@@ -1,0 +1,139 @@
+//! `.pre-commit-hooks.yaml` exercised with the real pre-commit client (installed from
+//! PyPI by .ci/run): `pre-commit try-repo` builds opsgate from this checkout with
+//! cargo, as a user's pre-commit would, and runs it on the files given — a failing
+//! template blocks the commit, a clean one and files that are not templates pass,
+//! and a staged .tf file is scanned with its module.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn pre_commit() -> Option<PathBuf> {
+    let candidates = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .chain(std::env::var_os("HOME").map(|h| Path::new(&h).join(".local/bin")));
+    candidates
+        .map(|d| d.join("pre-commit"))
+        .find(|p| p.is_file())
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let ok = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .status()
+        .expect("git runs")
+        .success();
+    assert!(ok, "git {args:?}");
+}
+
+const CLEAN: &str = r#"AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Topic:
+    Type: AWS::SNS::Topic
+    Properties:
+      Tags:
+        - Key: Owner
+          Value: team-orders
+"#;
+
+const BAD: &str = r#"AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  ErrorsAlarm:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      AlarmDescription: errors
+      Namespace: AWS/Lambda
+      MetricName: Errors
+      Statistic: Sum
+      Period: 60
+      EvaluationPeriods: 1
+      Threshold: 1
+      ComparisonOperator: GreaterThanOrEqualToThreshold
+"#;
+
+const BAD_TF: &str = r#"resource "aws_sqs_queue" "jobs" {
+  name = "jobs"
+  tags = { Owner = "team-jobs" }
+}
+"#;
+
+const TF_VARS: &str = r#"variable "name" {
+  type    = string
+  default = "jobs"
+}
+"#;
+
+#[test]
+fn hook_blocks_bad_templates_and_passes_clean_ones() {
+    let Some(pre_commit) = pre_commit() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "pre-commit is not installed; .ci/run installs it from PyPI"
+        );
+        eprintln!("skipped: pre-commit is not installed (pip install pre-commit)");
+        return;
+    };
+    let this_repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let work = tempfile::tempdir().unwrap();
+    let repo = work.path().join("repo");
+    std::fs::create_dir_all(repo.join("infra/queue")).unwrap();
+    std::fs::write(repo.join("clean.yaml"), CLEAN).unwrap();
+    std::fs::write(repo.join("bad.yaml"), BAD).unwrap();
+    std::fs::write(repo.join("notes.yaml"), "just: some\nconfig: [1, 2]\n").unwrap();
+    std::fs::write(repo.join("README.md"), "# shop\n").unwrap();
+    std::fs::write(repo.join("infra/queue/main.tf"), BAD_TF).unwrap();
+    std::fs::write(repo.join("infra/queue/variables.tf"), TF_VARS).unwrap();
+    git(&repo, &["init", "-q"]);
+    git(&repo, &["add", "."]);
+
+    // Reuse one pre-commit cache and one cargo target folder across the runs (and
+    // across test runs locally); a fast, non-LTO release build is enough here.
+    let home = this_repo.join("target/pre-commit-test/home");
+    let target = this_repo.join("target/pre-commit-test/cargo");
+    let run = |files: &[&str]| {
+        let out = Command::new(&pre_commit)
+            .arg("try-repo")
+            .arg(&this_repo)
+            .arg("opsgate")
+            .arg("--files")
+            .args(files)
+            .current_dir(&repo)
+            .env("PRE_COMMIT_HOME", &home)
+            .env("CARGO_TARGET_DIR", &target)
+            .env("CARGO_PROFILE_RELEASE_LTO", "off")
+            .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
+            .env("OPSGATE_TODAY", "2026-11-25")
+            .env_remove("GITHUB_ACTIONS")
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("pre-commit runs");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code(), text)
+    };
+
+    let (code, out) = run(&["bad.yaml", "clean.yaml"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("OPS-EVT-001"), "{out}");
+    assert!(out.contains("bad.yaml"), "{out}");
+    assert!(!out.contains("clean.yaml:"), "{out}");
+
+    let (code, out) = run(&["clean.yaml", "notes.yaml", "README.md"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("Passed"), "{out}");
+
+    // A staged .tf file: its module (both files) is scanned.
+    let (code, out) = run(&["infra/queue/variables.tf"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("aws_sqs_queue.jobs"), "{out}");
+    assert!(out.contains("OPS-EVT-007"), "{out}");
+}
