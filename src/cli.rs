@@ -5,8 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::config::{self, Config, ConfigError};
 use crate::evaluate::{PolicyOptions, PolicySet};
-use crate::filter::{self, EXIT_CLEAN, EXIT_ERRORS};
+use crate::filter::{self, Baseline, EXIT_CLEAN, EXIT_ERRORS};
 use crate::finding::Severity;
 use crate::report::{self, human::HumanOptions, outputs::Format};
 use crate::scan::{self, Loaded};
@@ -46,6 +47,29 @@ enum Command {
         #[arg(default_value = ".")]
         dir: PathBuf,
     },
+    /// Record the current findings in a baseline file; `scan --baseline FILE` then
+    /// reports only new ones
+    Baseline {
+        /// Files or folders to scan
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        /// The baseline file to write
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+        #[command(flatten)]
+        policies: PolicyArgs,
+        /// Terraform variables files, as for scan
+        #[arg(long = "var-file", value_name = "FILE")]
+        var_files: Vec<PathBuf>,
+    },
+    /// List the config file's exceptions and their state (active, expiring within 30
+    /// days, expired, unused) on a scan of PATHs
+    Exceptions {
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        policies: PolicyArgs,
+    },
     /// Print the policy input opsgate builds for each template (for policy authors)
     Input {
         #[arg(default_value = ".")]
@@ -58,6 +82,10 @@ struct PolicyArgs {
     /// A folder of your own Rego policies (repeatable)
     #[arg(long = "policy-dir", value_name = "DIR")]
     policy_dirs: Vec<PathBuf>,
+    /// The config file (default: opsgate.toml or .opsgate.toml in the scanned folder
+    /// or a parent)
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -74,9 +102,16 @@ struct ScanArgs {
     /// Write the format given without `=FILE` to FILE instead of standard output
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Lowest severity that makes the exit code 1 (info never fails unless named)
-    #[arg(long, value_enum, default_value_t = FailOn::Low)]
-    fail_on: FailOn,
+    /// Lowest severity that makes the exit code 1 (default: the config's fail_on, else
+    /// low; info never fails unless named)
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOn>,
+    /// Report findings but always exit 0
+    #[arg(long)]
+    soft_fail: bool,
+    /// Report only findings that are not in this baseline (opsgate baseline)
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
     #[command(flatten)]
     policies: PolicyArgs,
     /// A Terraform variables file for root modules, after terraform.tfvars and
@@ -143,19 +178,31 @@ pub fn run() -> i32 {
             return EXIT_ERRORS;
         }
     };
-    let policy_options = |args: &PolicyArgs| PolicyOptions {
-        policy_dirs: args.policy_dirs.clone(),
-        today: today.clone(),
-        builtins: true,
-        ..Default::default()
-    };
     match cli.command {
-        Command::Scan(args) => {
-            let options = policy_options(&args.policies);
-            run_scan(args, options)
-        }
+        Command::Scan(args) => match prepare(&args.policies, &args.paths, &today) {
+            Ok((config, policies)) => run_scan(args, config, policies, &today),
+            Err(code) => code,
+        },
+        Command::Baseline {
+            paths,
+            output,
+            policies,
+            var_files,
+        } => match prepare(&policies, &paths, &today) {
+            Ok((config, policies)) => {
+                run_baseline(&paths, &output, &var_files, config, policies, &today)
+            }
+            Err(code) => code,
+        },
+        Command::Exceptions { paths, policies } => match prepare(&policies, &paths, &today) {
+            Ok((config, policies)) => run_exceptions(&paths, config, policies, &today),
+            Err(code) => code,
+        },
         Command::Rules { format, policies } => {
-            let set = PolicySet::load(&policy_options(&policies));
+            let set = match prepare(&policies, &[], &today) {
+                Ok((_, set)) => set,
+                Err(code) => return code,
+            };
             let out = match format {
                 RulesFormat::Table => report::rules::table(&set.rules),
                 RulesFormat::Json => report::rules::json(&set.rules),
@@ -165,7 +212,10 @@ pub fn run() -> i32 {
             policy_errors(&set)
         }
         Command::Explain { rule, policies } => {
-            let set = PolicySet::load(&policy_options(&policies));
+            let set = match prepare(&policies, &[], &today) {
+                Ok((_, set)) => set,
+                Err(code) => return code,
+            };
             match set.rule(&rule) {
                 Some(r) => {
                     print(&report::rules::explain(r));
@@ -194,7 +244,83 @@ fn policy_errors(set: &PolicySet) -> i32 {
     }
 }
 
-fn run_scan(args: ScanArgs, options: PolicyOptions) -> i32 {
+/// The configuration (found from `paths`, or --config) and the policies it shapes:
+/// extra policy folders, disabled rules, severities, parameters, inline ignores.
+/// Errors are printed; the result is then the exit code.
+fn prepare(args: &PolicyArgs, paths: &[PathBuf], today: &str) -> Result<(Config, PolicySet), i32> {
+    let show = |e: ConfigError| {
+        let err = crate::scan::InputError {
+            file: e.file.display.clone(),
+            source: Some(e.file.clone()),
+            span: e.span,
+            message: e.message,
+            related: vec![],
+        };
+        let opts = HumanOptions {
+            color: std::io::stderr().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            quiet: false,
+            verbose: false,
+            width: terminal_width(),
+        };
+        eprint!("{}", report::human::render_input_error(&err, &opts));
+        EXIT_ERRORS
+    };
+    let file = match &args.config {
+        Some(f) if !f.is_file() => {
+            eprintln!("error: --config {}: no such file", f.display());
+            return Err(EXIT_ERRORS);
+        }
+        Some(f) => Some(f.clone()),
+        None => config::discover(paths),
+    };
+    let config = match &file {
+        Some(f) => config::load(f).map_err(show)?,
+        None => Config::default(),
+    };
+    let mut policy_dirs = config.policy_dirs.clone();
+    policy_dirs.extend(args.policy_dirs.iter().cloned());
+    let mut set = PolicySet::load(&PolicyOptions {
+        policy_dirs,
+        today: today.to_string(),
+        builtins: true,
+        rule_params: config.rule_params.clone(),
+        disabled: config.disable.clone(),
+        severity: config.severity.clone(),
+        ..Default::default()
+    });
+    // Rule ids the config names must exist (disabled ones included).
+    if config.file.is_none() {
+        set.inline = config.inline.clone();
+        return Ok((config, set));
+    }
+    let all = PolicySet::load(&PolicyOptions {
+        policy_dirs: config
+            .policy_dirs
+            .iter()
+            .chain(&args.policy_dirs)
+            .cloned()
+            .collect(),
+        today: today.to_string(),
+        builtins: true,
+        ..Default::default()
+    });
+    let known = all
+        .rules
+        .iter()
+        .map(|r| {
+            (
+                r.meta.id.clone(),
+                r.meta.parameters.keys().cloned().collect(),
+            )
+        })
+        .collect();
+    config.check_rules(&known).map_err(show)?;
+    set.inline = config.inline.clone();
+    Ok((config, set))
+}
+
+fn run_scan(args: ScanArgs, config: Config, policies: PolicySet, today: &str) -> i32 {
     if let Some(n) = args.threads {
         if n == 0 {
             eprintln!("error: --threads must be at least 1");
@@ -205,13 +331,22 @@ fn run_scan(args: ScanArgs, options: PolicyOptions) -> i32 {
             .num_threads(n)
             .build_global();
     }
-    let policies = PolicySet::load(&options);
     for f in &args.var_files {
         if !f.is_file() {
             eprintln!("error: --var-file {}: no such file", f.display());
             return EXIT_ERRORS;
         }
     }
+    let baseline = match &args.baseline {
+        Some(b) => match Baseline::read(b) {
+            Ok(b) => Some(b),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_ERRORS;
+            }
+        },
+        None => None,
+    };
     let outputs = match report::outputs::plan(&args.formats, args.output.as_deref(), &Env::real()) {
         Ok(o) => o,
         Err(e) => {
@@ -228,11 +363,16 @@ fn run_scan(args: ScanArgs, options: PolicyOptions) -> i32 {
             var_files: args.var_files.clone(),
         },
         progress: progress.clone(),
+        exclude: Some(std::sync::Arc::new(config.clone())),
     };
-    let result = match progress {
+    let mut result = match progress {
         Some(p) => report::progress::while_running(&p, || scan::scan_with(&options, &policies)),
         None => scan::scan_with(&options, &policies),
     };
+    filter::apply_exceptions(&mut result, &config, today);
+    if let (Some(b), Some(path)) = (&baseline, &args.baseline) {
+        b.apply(&mut result, &crate::discover::display_path(path));
+    }
     let color = !args.no_color
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::io::stdout().is_terminal();
@@ -243,7 +383,12 @@ fn run_scan(args: ScanArgs, options: PolicyOptions) -> i32 {
         width: terminal_width(),
     };
     let markdown = report::markdown::MarkdownOptions::from_env();
-    let mut code = filter::exit_code(&result, args.fail_on.into());
+    let fail_on = args
+        .fail_on
+        .map(Severity::from)
+        .or(config.fail_on)
+        .unwrap_or(Severity::Low);
+    let mut code = filter::exit_code(&result, fail_on);
     for out in &outputs {
         let text = match out.format {
             Format::Human => report::human::render(&result, &policies.rules, &human),
@@ -258,7 +403,118 @@ fn run_scan(args: ScanArgs, options: PolicyOptions) -> i32 {
             code = EXIT_ERRORS;
         }
     }
+    if args.soft_fail && code != EXIT_CLEAN {
+        eprintln!("opsgate: --soft-fail: exit code {code} reported as 0");
+        code = EXIT_CLEAN;
+    }
     code
+}
+
+/// `opsgate baseline`: scans like `scan` and writes the findings' fingerprints.
+fn run_baseline(
+    paths: &[PathBuf],
+    output: &std::path::Path,
+    var_files: &[PathBuf],
+    config: Config,
+    policies: PolicySet,
+    today: &str,
+) -> i32 {
+    let options = scan::ScanOptions {
+        paths: paths.to_vec(),
+        terraform: crate::normalise::terraform::TerraformOptions {
+            var_files: var_files.to_vec(),
+        },
+        progress: None,
+        exclude: Some(std::sync::Arc::new(config.clone())),
+    };
+    let mut result = scan::scan_with(&options, &policies);
+    filter::apply_exceptions(&mut result, &config, today);
+    for e in &result.errors {
+        eprintln!("error: {}: {}", e.file, e.message);
+    }
+    let baseline = Baseline::of(&result);
+    let text = serde_json::to_string_pretty(&baseline).expect("JSON values serialise") + "\n";
+    if let Err(e) = std::fs::write(output, text) {
+        eprintln!("error: cannot write {}: {e}", output.display());
+        return EXIT_ERRORS;
+    }
+    eprintln!(
+        "opsgate: {} finding(s) recorded in {}; `opsgate scan --baseline {}` now reports only new ones",
+        baseline.findings.len(),
+        output.display(),
+        output.display()
+    );
+    if result.errors.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_ERRORS
+    }
+}
+
+/// `opsgate exceptions`: every exception of the config file with its state.
+fn run_exceptions(paths: &[PathBuf], config: Config, policies: PolicySet, today: &str) -> i32 {
+    let Some(file) = &config.file else {
+        eprintln!("error: no opsgate.toml or .opsgate.toml found (use --config FILE)");
+        return EXIT_ERRORS;
+    };
+    let options = scan::ScanOptions {
+        paths: paths.to_vec(),
+        exclude: Some(std::sync::Arc::new(config.clone())),
+        ..Default::default()
+    };
+    let mut result = scan::scan_with(&options, &policies);
+    let used = filter::apply_exceptions(&mut result, &config, today);
+    let soon = add_days(today, 30);
+    let mut out = String::new();
+    for (x, n) in config.exceptions.iter().zip(used) {
+        let state = if x.expires.as_str() < today {
+            "expired"
+        } else if n == 0 {
+            "unused"
+        } else if x.expires <= soon {
+            "expiring"
+        } else {
+            "active"
+        };
+        out.push_str(&format!(
+            "{state:<9} {}:{}  {} {}{}  owner {}  expires {}  covers {n} finding(s)  -- {}\n",
+            file.display,
+            x.line,
+            x.rule,
+            x.resource,
+            x.path
+                .as_deref()
+                .map(|p| format!(" in {p}"))
+                .unwrap_or_default(),
+            x.owner,
+            x.expires,
+            x.reason
+        ));
+    }
+    if config.exceptions.is_empty() {
+        out.push_str(&format!("{}: no exceptions\n", file.display));
+    }
+    print(&out);
+    if result.errors.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_ERRORS
+    }
+}
+
+/// `date` (YYYY-MM-DD) plus `days`, as YYYY-MM-DD.
+fn add_days(date: &str, days: i64) -> String {
+    let n =
+        |r: std::ops::Range<usize>| date.get(r).and_then(|s| s.parse::<i64>().ok()).unwrap_or(1);
+    let (y, m, d) = (n(0..4), n(5..7), n(8..10));
+    // Days from civil (H. Hinnant), the inverse of `civil_date`.
+    let y2 = if m <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    civil_date(era * 146_097 + doe - 719_468 + days)
 }
 
 /// The process environment, as the output plan reads it.
@@ -460,5 +716,7 @@ mod tests {
         assert_eq!(super::civil_date(0), "1970-01-01");
         assert_eq!(super::civil_date(20_417), "2025-11-25");
         assert_eq!(super::civil_date(11_016), "2000-02-29");
+        assert_eq!(super::add_days("2026-11-25", 30), "2026-12-25");
+        assert_eq!(super::add_days("2028-02-28", 1), "2028-02-29");
     }
 }

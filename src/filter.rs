@@ -27,3 +27,142 @@ pub fn exit_code(result: &ScanResult, fail_on: Severity) -> i32 {
         EXIT_CLEAN
     }
 }
+
+/// Exceptions of the config file: a finding an active exception covers is
+/// suppressed; past its `expires` date the finding counts again, and its message
+/// names the expired exception and its owner. Returns, per exception (in config
+/// order), how many findings it covered (active or expired).
+pub fn apply_exceptions(
+    result: &mut ScanResult,
+    config: &crate::config::Config,
+    today: &str,
+) -> Vec<usize> {
+    let mut used = vec![0; config.exceptions.len()];
+    let file = config
+        .file
+        .as_ref()
+        .map(|f| f.display.clone())
+        .unwrap_or_default();
+    for f in result.findings.iter_mut() {
+        if f.suppressed.is_some() {
+            continue;
+        }
+        let relative = config.relative(&f.file.display);
+        let Some((i, x)) = config
+            .exceptions
+            .iter()
+            .enumerate()
+            .find(|(_, x)| x.covers(&f.rule, &f.resource, &relative))
+        else {
+            continue;
+        };
+        used[i] += 1;
+        if x.expires.as_str() >= today {
+            f.suppressed = Some(crate::finding::Suppression {
+                kind: "exception".into(),
+                reason: format!(
+                    "{} (owner {}, expires {}, {file}:{})",
+                    x.reason, x.owner, x.expires, x.line
+                ),
+            });
+        } else {
+            f.message.push_str(&format!(
+                " (the exception in {file}:{} owned by {} expired on {})",
+                x.line, x.owner, x.expires
+            ));
+        }
+    }
+    used
+}
+
+/// A baseline: the fingerprints of the findings a team has accepted for now
+/// (`opsgate baseline`), so that only new findings fail.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Baseline {
+    pub version: u32,
+    pub findings: Vec<BaselineEntry>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaselineEntry {
+    pub fingerprint: String,
+    pub rule: String,
+    pub resource: String,
+    pub file: String,
+}
+
+impl Baseline {
+    /// The baseline of a scan: every finding not already suppressed otherwise.
+    pub fn of(result: &ScanResult) -> Baseline {
+        let mut findings: Vec<BaselineEntry> = result
+            .findings
+            .iter()
+            .filter(|f| f.suppressed.is_none())
+            .map(|f| BaselineEntry {
+                fingerprint: f.fingerprint.clone(),
+                rule: f.rule.clone(),
+                resource: f.resource.clone(),
+                file: f.file.display.clone(),
+            })
+            .collect();
+        findings.sort_by(|a, b| {
+            (&a.file, &a.rule, &a.resource, &a.fingerprint).cmp(&(
+                &b.file,
+                &b.rule,
+                &b.resource,
+                &b.fingerprint,
+            ))
+        });
+        findings.dedup_by(|a, b| a.fingerprint == b.fingerprint);
+        Baseline {
+            version: 1,
+            findings,
+        }
+    }
+
+    pub fn read(path: &std::path::Path) -> Result<Baseline, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read the baseline {}: {e}", path.display()))?;
+        let b: Baseline = serde_json::from_str(&text).map_err(|e| {
+            format!(
+                "{}:{}:{}: not an opsgate baseline: {e}",
+                path.display(),
+                e.line(),
+                e.column()
+            )
+        })?;
+        if b.version != 1 {
+            return Err(format!(
+                "{}: baseline version {} is not supported (this opsgate writes version 1)",
+                path.display(),
+                b.version
+            ));
+        }
+        Ok(b)
+    }
+
+    /// Marks findings in the baseline as suppressed; records how many baseline
+    /// entries no longer occur.
+    pub fn apply(&self, result: &mut ScanResult, name: &str) {
+        let known: std::collections::HashSet<&str> = self
+            .findings
+            .iter()
+            .map(|e| e.fingerprint.as_str())
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        for f in result.findings.iter_mut() {
+            if known.contains(f.fingerprint.as_str()) {
+                seen.insert(f.fingerprint.clone());
+                if f.suppressed.is_none() {
+                    f.suppressed = Some(crate::finding::Suppression {
+                        kind: "baseline".into(),
+                        reason: format!("in the baseline {name}"),
+                    });
+                }
+            }
+        }
+        result.baseline = Some((known.len(), known.len() - seen.len()));
+    }
+}

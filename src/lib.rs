@@ -6,6 +6,7 @@
 //! discover → load → normalise → evaluate → locate → filter → report.
 
 pub mod cli;
+pub mod config;
 pub mod discover;
 pub mod evaluate;
 pub mod filter;
@@ -17,3 +18,4 @@ pub mod normalise;
 pub mod report;
 pub mod scan;
 pub mod source;
+pub mod suppress;

@@ -80,6 +80,8 @@ pub struct ScanResult {
     pub units: Vec<String>,
     /// The format of each unit of `units`, at the same index.
     pub unit_formats: Vec<Format>,
+    /// With a baseline: its entries, and how many of them no longer occur.
+    pub baseline: Option<(usize, usize)>,
     /// Files that are not templates, with the reason (shown with --verbose).
     pub skipped: Vec<(String, String)>,
     /// What the scan could not take into account (shown with --verbose).
@@ -115,6 +117,8 @@ pub struct ScanOptions {
     pub terraform: TerraformOptions,
     /// Counters a progress display can read while the scan runs.
     pub progress: Option<Arc<Progress>>,
+    /// Paths the configuration excludes (`exclude` globs).
+    pub exclude: Option<Arc<crate::config::Config>>,
 }
 
 /// How far a running scan is: units to scan (known after discovery) and done.
@@ -142,7 +146,13 @@ enum Job<'a> {
 
 pub fn scan_with(options: &ScanOptions, policies: &PolicySet) -> ScanResult {
     let started = Instant::now();
-    let discovery = discover::discover(&options.paths);
+    let mut discovery = discover::discover(&options.paths);
+    if let Some(config) = &options.exclude {
+        discovery.files.retain(|c| !config.excludes(&c.path));
+        discovery
+            .terraform_dirs
+            .retain(|c| !config.excludes(&c.path));
+    }
     let loader = Loader::default();
     let root_modules = terraform_roots(&discovery.terraform_dirs, &loader);
     let jobs: Vec<Job> = discovery
@@ -371,7 +381,10 @@ fn evaluate_unit(
         findings.push(Finding {
             rule: rule.meta.id.clone(),
             rule_index: f.rule_index,
-            severity: f.severity.unwrap_or(rule.meta.severity),
+            severity: match f.severity {
+                Some(s) if !rule.severity_override => s,
+                _ => rule.meta.severity,
+            },
             title: rule.meta.title.clone(),
             message: f.message,
             fix,
@@ -388,6 +401,7 @@ fn evaluate_unit(
             suppressed: None,
         });
     }
+    crate::suppress::apply(&unit, &mut findings, policies);
     Outcome::Scanned {
         unit: unit.name.clone(),
         format: unit.format,

@@ -82,7 +82,10 @@ fn inputs_outputs_and_steps() {
     read.dedup();
     assert!(read.len() >= 7, "{read:?}");
     for var in read {
-        let input = var.trim_start_matches("INPUT_").to_lowercase().replace('_', "-");
+        let input = var
+            .trim_start_matches("INPUT_")
+            .to_lowercase()
+            .replace('_', "-");
         assert_eq!(
             env.get(var).and_then(Node::as_str),
             Some(format!("${{{{ inputs.{input} }}}}").as_str()),
@@ -257,7 +260,11 @@ fn release(r: &Runner, checksum_of_other_bytes: bool) -> String {
         .unwrap()
         .success();
     assert!(ok);
-    let sum = Command::new("sha256sum").arg(&asset).current_dir(&dir).output().unwrap();
+    let sum = Command::new("sha256sum")
+        .arg(&asset)
+        .current_dir(&dir)
+        .output()
+        .unwrap();
     let mut line = String::from_utf8(sum.stdout).unwrap();
     if checksum_of_other_bytes {
         line = format!("{}{}", "0".repeat(64), &line[64..]);
@@ -278,7 +285,10 @@ fn install_step_uses_a_verified_release_binary() {
         .unwrap();
     let log = text(&out);
     assert_eq!(out.status.code(), Some(0), "{log}");
-    assert!(log.contains("installed the release binary for x86_64-unknown-linux-musl"), "{log}");
+    assert!(
+        log.contains("installed the release binary for x86_64-unknown-linux-musl"),
+        "{log}"
+    );
     assert!(log.contains("opsgate from-release"), "{log}");
     let path = std::fs::read_to_string(r.root.join("path")).unwrap();
     let bin = Path::new(path.trim()).join("opsgate");
@@ -306,6 +316,61 @@ fn install_step_refuses_a_binary_whose_checksum_differs() {
         .unwrap();
     let log = text(&out);
     assert_eq!(out.status.code(), Some(1), "{log}");
-    assert!(log.contains("::error title=opsgate install::checksum mismatch"), "{log}");
-    assert!(!r.root.join("home/.opsgate").join(format!("{}-x86_64-unknown-linux-musl/bin/opsgate", env!("CARGO_PKG_VERSION"))).exists());
+    assert!(
+        log.contains("::error title=opsgate install::checksum mismatch"),
+        "{log}"
+    );
+    assert!(!r
+        .root
+        .join("home/.opsgate")
+        .join(format!(
+            "{}-x86_64-unknown-linux-musl/bin/opsgate",
+            env!("CARGO_PKG_VERSION")
+        ))
+        .exists());
+}
+
+#[test]
+fn scan_step_with_config_and_baseline() {
+    let r = Runner::new();
+    let ws = r.root.join("workspace");
+    copy_dir(Path::new("examples/orders-service"), &ws.join("stacks"));
+    std::fs::create_dir_all(ws.join("ci")).unwrap();
+    std::fs::write(
+        ws.join("ci/opsgate.toml"),
+        "[rules]\ndisable = [\"OPS-ORG-001\"]\n",
+    )
+    .unwrap();
+    // The team recorded today's findings in a baseline.
+    let made = Command::new(assert_cmd::cargo::cargo_bin("opsgate"))
+        .args([
+            "baseline",
+            "stacks",
+            "--config",
+            "ci/opsgate.toml",
+            "--output",
+            "baseline.json",
+        ])
+        .current_dir(&ws)
+        .env("OPSGATE_TODAY", "2026-11-25")
+        .output()
+        .unwrap();
+    assert_eq!(made.status.code(), Some(0), "{}", text(&made));
+    let out = r
+        .command("action/run.sh")
+        .env("INPUT_PATHS", "stacks")
+        .env("INPUT_CONFIG", "ci/opsgate.toml")
+        .env("INPUT_BASELINE", "baseline.json")
+        .output()
+        .unwrap();
+    let log = text(&out);
+    assert!(
+        log.contains("--config ci/opsgate.toml --baseline baseline.json"),
+        "{log}"
+    );
+    let outputs = outputs(&r.root.join("output"));
+    assert_eq!(outputs["exit-code"], "0", "{log}");
+    assert_eq!(outputs["findings"], "0", "{log}");
+    // Nothing new: no annotations.
+    assert!(!log.contains("::error file="), "{log}");
 }

@@ -3,7 +3,7 @@
 mod policies;
 
 pub use policies::{
-    embedded_examples, PolicyError, PolicyOptions, PolicySet, RegoTest, Rule, RuleMeta,
+    embedded_examples, PolicyError, PolicyOptions, PolicySet, RegoTest, Rule, RuleMeta, META_RULE,
 };
 
 use regorus::{Engine, Value};

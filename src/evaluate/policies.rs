@@ -56,6 +56,40 @@ pub struct Rule {
     pub findings_rule: String,
     /// Shipped with opsgate (not from a --policy-dir).
     pub builtin: bool,
+    /// The configured severity replaces the one a policy gives a finding.
+    pub severity_override: bool,
+}
+
+/// The rule-like id under which opsgate reports ignores that do not work: stale
+/// ones that match no finding, ones without a reason, forbidden ones.
+pub const META_RULE: &str = "OPS-META-001";
+
+fn meta_rule() -> Rule {
+    let text = |s: &str| s.to_string();
+    Rule {
+        meta: RuleMeta {
+            id: text(META_RULE),
+            title: text("Ignores are justified and still needed"),
+            severity: Severity::Low,
+            area: text("Organization"),
+            section: text("Operating Model"),
+            best_practice: text("Mechanisms exist to request additions, changes, and exceptions to standards"),
+            description: text("An inline ignore (`# opsgate:ignore RULE -- reason`, or a JSON template's `Metadata.opsgate.ignore`) is an exception to a standard, recorded next to the code. It must say why, and it must still be needed: an ignore that matches no finding hides the next real problem on that line, so opsgate reports it. Where the configuration forbids inline ignores for a rule, the exception belongs in the config file's `[[exceptions]]`, with an owner and an expiry date."),
+            remediation: [
+                (text("cloudformation"), text("Remove the stale ignore, add a reason after ` -- `, or move the exception to `[[exceptions]]` in opsgate.toml with an owner and `expires`.")),
+                (text("terraform"), text("Remove the stale ignore, add a reason after ` -- `, or move the exception to `[[exceptions]]` in opsgate.toml with an owner and `expires`.")),
+            ]
+            .into(),
+            config_rule: None,
+            kinds: vec![],
+            formats: vec![],
+            parameters: BTreeMap::new(),
+        },
+        file: text("(built in: inline ignores)"),
+        findings_rule: String::new(),
+        builtin: true,
+        severity_override: false,
+    }
 }
 
 /// A policy that could not be loaded or that failed while evaluating.
@@ -73,6 +107,10 @@ pub struct PolicyOptions {
     pub today: String,
     /// Per-rule parameters (`data.opsgate.config.rules`), from the config file.
     pub rule_params: BTreeMap<String, J>,
+    /// Rule ids not to evaluate (config `[rules] disable`).
+    pub disabled: Vec<String>,
+    /// Severity overrides by rule id (config `[rules] severity`).
+    pub severity: BTreeMap<String, Severity>,
     pub builtins: bool,
     /// How long one policy may run on one unit (default `DEFAULT_EVAL_TIMEOUT`).
     pub eval_timeout: Option<std::time::Duration>,
@@ -104,6 +142,8 @@ pub struct PolicySet {
     pub(super) aggregates: BTreeMap<String, (String, Vec<usize>)>,
     /// Rego unit tests found in the policy folders (with `include_tests`).
     pub tests: Vec<RegoTest>,
+    /// Which rules may be ignored inline (config); all by default.
+    pub inline: crate::config::InlinePolicy,
 }
 
 struct Module {
@@ -196,12 +236,23 @@ impl PolicySet {
                 file: file.clone(),
                 findings_rule: format!("{pkg}.findings"),
                 builtin: *builtin,
+                severity_override: false,
             });
+        }
+        rules.retain(|r| !options.disabled.contains(&r.meta.id));
+        for r in rules.iter_mut() {
+            if let Some(s) = options.severity.get(&r.meta.id) {
+                r.meta.severity = *s;
+                r.severity_override = true;
+            }
+        }
+        if options.builtins && !options.disabled.iter().any(|d| d == META_RULE) {
+            rules.push(meta_rule());
         }
         rules.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
         let aggregates = add_aggregates(&mut engine, &rules, &mut errors);
         // Evaluate once so that clones of the engine start prepared.
-        for r in &rules {
+        for r in rules.iter().filter(|r| !r.findings_rule.is_empty()) {
             let _ = engine.eval_rule(r.findings_rule.clone());
         }
         for (rule, _) in aggregates.values() {
@@ -228,6 +279,7 @@ impl PolicySet {
             errors,
             aggregates,
             tests,
+            inline: Default::default(),
         }
     }
 

@@ -156,7 +156,36 @@ fn summary(result: &ScanResult) -> String {
         );
     }
     let _ = writeln!(line, " in {:.2}s", result.elapsed.as_secs_f64());
+    let suppressed: Vec<String> = ["inline", "exception", "baseline"]
+        .iter()
+        .filter_map(|kind| {
+            let n = result
+                .findings
+                .iter()
+                .filter(|f| f.suppressed.as_ref().is_some_and(|s| s.kind == *kind))
+                .count();
+            (n > 0).then(|| format!("{n} by {kind}"))
+        })
+        .collect();
+    if !suppressed.is_empty() {
+        let _ = writeln!(line, "suppressed: {}", suppressed.join(", "));
+    }
+    if let Some((entries, stale)) = result.baseline {
+        let _ = writeln!(
+            line,
+            "baseline: {entries} entr{}, {stale} no longer occur{}",
+            if entries == 1 { "y" } else { "ies" },
+            if stale == 1 { "s" } else { "" }
+        );
+    }
     line
+}
+
+/// A diagnostic for one input error (a config file error, for instance).
+pub fn render_input_error(e: &InputError, opts: &HumanOptions) -> String {
+    let mut out = String::new();
+    render_error(&mut out, &handler(opts), e);
+    out
 }
 
 fn join_and(items: &[String]) -> String {

@@ -45,19 +45,24 @@ pub fn render(result: &ScanResult) -> String {
         .iter()
         .filter(|f| f.suppressed.is_none())
         .count();
+    let mut summary = json!({
+        "files": result.stats.files,
+        "units": result.stats.units,
+        "resources": result.stats.resources,
+        "skipped": result.stats.skipped,
+        "findings": counted,
+        "errors": result.errors.len(),
+    });
+    // Added in version 1 without breaking it: present only with --baseline.
+    if let Some((entries, stale)) = result.baseline {
+        summary["baseline"] = json!({"entries": entries, "stale": stale});
+    }
     let report = json!({
         "version": REPORT_VERSION,
         "tool": {"name": "opsgate", "version": env!("CARGO_PKG_VERSION")},
         "findings": findings,
         "errors": errors,
-        "summary": {
-            "files": result.stats.files,
-            "units": result.stats.units,
-            "resources": result.stats.resources,
-            "skipped": result.stats.skipped,
-            "findings": counted,
-            "errors": result.errors.len(),
-        },
+        "summary": summary,
     });
     let mut out = serde_json::to_string_pretty(&report).expect("JSON values serialise");
     out.push('\n');
