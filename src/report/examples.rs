@@ -6,7 +6,11 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use hcl_edit::structure::Structure;
+use hcl_edit::Span as _;
+
 use crate::evaluate::Rule;
+use crate::load::Node;
 
 /// One format's example.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,65 +136,69 @@ pub fn from_files(files: &BTreeMap<String, String>) -> Vec<Example> {
 }
 
 /// A CloudFormation YAML resource (with the comment lines right above it) whose
-/// logical id and type satisfy `pick`, and its type. Reads the layout of our
-/// fixtures: resources at two spaces under `Resources:`.
+/// logical id and type satisfy `pick`, and its type; read with opsgate's own YAML
+/// loader, so any layout the scanner reads quotes right.
 fn yaml_resource(text: &str, pick: impl Fn(&str, &str) -> bool) -> Option<(String, String)> {
-    let lines: Vec<&str> = text.lines().collect();
-    let start = lines.iter().position(|l| l.trim_end() == "Resources:")? + 1;
-    let is_header =
-        |l: &str| l.starts_with("  ") && !l.starts_with("   ") && !l.trim_start().starts_with('#');
-    let mut i = start;
-    while i < lines.len() {
-        if !is_header(lines[i]) {
-            if !lines[i].is_empty() && !lines[i].starts_with(' ') && !lines[i].starts_with('#') {
-                break; // the next top-level section
-            }
-            i += 1;
-            continue;
-        }
-        let name = lines[i].trim().trim_end_matches(':').trim();
-        let mut end = i + 1;
-        while end < lines.len() && (lines[end].starts_with("   ") || lines[end].trim().is_empty()) {
-            end += 1;
-        }
-        let body = &lines[i..end];
-        let rtype = body
-            .iter()
-            .find_map(|l| l.trim().strip_prefix("Type:"))
-            .map(|t| t.trim().trim_matches('"').to_string())
-            .unwrap_or_default();
-        if pick(name, &rtype) {
-            let mut first = i;
-            while first > start && lines[first - 1].trim_start().starts_with("# ") {
-                first -= 1;
-            }
-            let block: Vec<&str> = lines[first..end]
-                .iter()
-                .map(|l| l.strip_prefix("  ").unwrap_or(l))
-                .collect();
-            return Some((block.join("\n").trim_end().to_string(), rtype));
-        }
-        i = end;
-    }
-    None
+    let root = crate::load::parse(text, crate::load::Syntax::Yaml).ok()??;
+    root.get("Resources")?.entries().iter().find_map(|e| {
+        let rtype = e.value.get("Type").and_then(Node::as_str).unwrap_or("");
+        pick(&e.key, rtype).then(|| {
+            (
+                quote(text, e.key_span.start, e.value.span.end),
+                rtype.to_string(),
+            )
+        })
+    })
 }
 
 /// A Terraform `resource "<type>" "<name>"` block (any name when `name` is None),
-/// with the comment lines right above it. Reads the layout of our fixtures:
-/// blocks start at column 0 and end at a `}` line at column 0.
+/// with the comment lines right above it, found with opsgate's HCL loader.
 fn hcl_resource(text: &str, rtype: &str, name: Option<&str>) -> Option<String> {
-    let lines: Vec<&str> = text.lines().collect();
-    let prefix = match name {
-        Some(n) => format!("resource \"{rtype}\" \"{n}\""),
-        None => format!("resource \"{rtype}\" \""),
-    };
-    let start = lines.iter().position(|l| l.starts_with(&prefix))?;
-    let end = start + lines[start..].iter().position(|l| l.trim_end() == "}")?;
-    let mut first = start;
-    while first > 0 && lines[first - 1].starts_with('#') {
-        first -= 1;
+    let body = crate::load::hcl::parse(text).ok()?;
+    let found = body.iter().find_map(|s| {
+        let Structure::Block(b) = s else { return None };
+        let label = |i: usize| b.labels.get(i).map(|l| l.as_str());
+        let wanted = b.ident.as_str() == "resource"
+            && label(0) == Some(rtype)
+            && name.is_none_or(|n| label(1) == Some(n));
+        let span = b.span()?;
+        wanted.then(|| quote(text, span.start, span.end))
+    });
+    found
+}
+
+/// The lines of `text` from the one holding byte `start` to the one holding byte
+/// `end - 1`, with the comment lines right above, dedented by the first line's indent.
+fn quote(text: &str, start: usize, end: usize) -> String {
+    let line_start = |at: usize| text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let mut first = line_start(start);
+    let indent = start - first;
+    while first > 0 {
+        let above = line_start(first - 1);
+        let line = text[above..first].trim();
+        if !(line.starts_with('#') || line.starts_with("//")) {
+            break;
+        }
+        first = above;
     }
-    Some(lines[first..=end].join("\n"))
+    let last = text[end.max(1) - 1..]
+        .find('\n')
+        .map_or(text.len(), |i| end.max(1) - 1 + i);
+    let mut lines: Vec<&str> = text[first..last]
+        .lines()
+        .map(|l| {
+            let cut = l.len() - l.trim_start().len();
+            &l[cut.min(indent)..]
+        })
+        .collect();
+    // A block scalar's span runs on to the next entry: comments there belong to it.
+    while lines
+        .last()
+        .is_some_and(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    {
+        lines.pop();
+    }
+    lines.join("\n")
 }
 
 #[cfg(test)]
