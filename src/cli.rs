@@ -290,30 +290,12 @@ fn prepare(args: &PolicyArgs, paths: &[PathBuf], today: &str) -> Result<(Config,
         ..Default::default()
     });
     // Rule ids the config names must exist (disabled ones included).
-    if config.file.is_none() {
-        set.inline = config.inline.clone();
-        return Ok((config, set));
-    }
-    let all = PolicySet::load(&PolicyOptions {
-        policy_dirs: config
-            .policy_dirs
-            .iter()
-            .chain(&args.policy_dirs)
-            .cloned()
-            .collect(),
-        today: today.to_string(),
-        builtins: true,
-        ..Default::default()
-    });
-    let known = all
+    let known = set
         .rules
         .iter()
-        .map(|r| {
-            (
-                r.meta.id.clone(),
-                r.meta.parameters.keys().cloned().collect(),
-            )
-        })
+        .map(|r| &r.meta)
+        .chain(&set.disabled)
+        .map(|m| (m.id.clone(), m.parameters.keys().cloned().collect()))
         .collect();
     config.check_rules(&known).map_err(show)?;
     set.inline = config.inline.clone();

@@ -160,7 +160,7 @@ pub fn apply(unit: &Unit, findings: &mut Vec<Finding>, policies: &PolicySet) {
     let meta = &policies.rules[meta_index];
     let format = unit.format.as_str();
     for ig in &ignores {
-        let rule = policies.rules.iter().find(|r| r.meta.id == ig.rule);
+        let rule = policies.rule(&ig.rule);
         let message = if rule.is_none() {
             format!(
                 "opsgate:ignore names `{}`, which is not a rule (opsgate rules lists them)",

@@ -144,6 +144,9 @@ pub struct PolicySet {
     pub tests: Vec<RegoTest>,
     /// Which rules may be ignored inline (config); all by default.
     pub inline: crate::config::InlinePolicy,
+    /// Rules loaded but not evaluated (`PolicyOptions::disabled`): the config
+    /// names them, so they must stay known.
+    pub disabled: Vec<RuleMeta>,
 }
 
 struct Module {
@@ -239,7 +242,10 @@ impl PolicySet {
                 severity_override: false,
             });
         }
-        rules.retain(|r| !options.disabled.contains(&r.meta.id));
+        let (off, mut rules): (Vec<Rule>, Vec<Rule>) = rules
+            .into_iter()
+            .partition(|r| options.disabled.contains(&r.meta.id));
+        let disabled: Vec<RuleMeta> = off.into_iter().map(|r| r.meta).collect();
         for r in rules.iter_mut() {
             if let Some(s) = options.severity.get(&r.meta.id) {
                 r.meta.severity = *s;
@@ -280,6 +286,7 @@ impl PolicySet {
             aggregates,
             tests,
             inline: Default::default(),
+            disabled,
         }
     }
 
