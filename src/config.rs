@@ -466,6 +466,16 @@ expires = 2027-03-31
     }
 
     #[test]
+    fn inline_ignores_allowed_for_all_none_or_a_list() {
+        assert!(cfg("").unwrap().inline.allows("OPS-TEL-001"));
+        let none = cfg("allow_inline_ignores = false\n").unwrap();
+        assert!(!none.inline.allows("OPS-TEL-001"));
+        let some = cfg("allow_inline_ignores = [\"OPS-TEL-018\"]\n").unwrap();
+        assert!(some.inline.allows("ops-tel-018"));
+        assert!(!some.inline.allows("OPS-TEL-001"));
+    }
+
+    #[test]
     fn errors_point_at_their_line() {
         let e = cfg("fail_on = \"low\"\nfail_onn = \"high\"\n").unwrap_err();
         assert!(

@@ -319,6 +319,28 @@ fn exceptions_active_then_expired() {
         .unwrap()
         .starts_with("active    opsgate.toml:1  OPS-EVT-001 Pay* in *.yaml  owner team-payments"));
 
+    // Within 30 days of its date it is expiring; one that covers nothing is unused.
+    std::fs::write(
+        dir.path().join("opsgate.toml"),
+        format!("{EXCEPTIONS}\n{}", EXCEPTIONS.replace("Pay*", "Nothing*")),
+    )
+    .unwrap();
+    let list = opsgate(dir.path())
+        .env("OPSGATE_TODAY", "2026-12-15")
+        .args(["exceptions"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let states: Vec<String> = String::from_utf8(list)
+        .unwrap()
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap().to_string())
+        .collect();
+    assert_eq!(states, ["expiring", "unused"]);
+    std::fs::write(dir.path().join("opsgate.toml"), EXCEPTIONS).unwrap();
+
     // Past the date the finding is back, naming the exception and its owner.
     let out = opsgate(dir.path())
         .env("OPSGATE_TODAY", "2027-01-01")
