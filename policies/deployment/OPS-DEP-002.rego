@@ -26,6 +26,10 @@
 #
 # Unknown never fails: an unknown value, replica list or replica (a parameter, Fn::If, a
 # variable without value) is silent.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent.
 package opsgate.rules.dep_002
 
 import data.opsgate.lib
@@ -50,7 +54,7 @@ metadata := {
 	},
 	"config_rule": "rds-instance-deletion-protection-enabled",
 	"kinds": ["aws_db_instance", "aws_rds_cluster", "aws_dynamodb_table"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 rds_names := {

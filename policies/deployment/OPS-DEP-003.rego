@@ -17,6 +17,10 @@
 # Unknown never fails: an unknown retention (parameter without default, variable,
 # conditional) is silent. A missing retention is reported at the resource (header /
 # name), a short one at its value.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent.
 package opsgate.rules.dep_003
 
 import data.opsgate.lib
@@ -41,7 +45,7 @@ metadata := {
 	},
 	"config_rule": "db-instance-backup-enabled",
 	"kinds": ["aws_db_instance", "aws_rds_cluster"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 	"parameters": {"min_backup_days": 7},
 }
 

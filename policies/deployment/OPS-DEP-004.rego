@@ -25,6 +25,10 @@
 # Unknown never fails: an unknown value, specification, replica list or replica (a
 # parameter without default, Fn::If, a variable without value, a dynamic block) is
 # silent.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent.
 package opsgate.rules.dep_004
 
 import data.opsgate.lib
@@ -50,7 +54,7 @@ metadata := {
 	},
 	"config_rule": "dynamodb-pitr-enabled",
 	"kinds": ["aws_dynamodb_table"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 spec_path := ["properties", "PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled"]

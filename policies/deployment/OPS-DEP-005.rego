@@ -22,6 +22,10 @@
 # Unknown never fails: an unknown controller type, deployment configuration, circuit
 # breaker, Enable or Rollback, or an alarm configuration that may roll back (unknown
 # parts), is silent.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent.
 package opsgate.rules.dep_005
 
 import data.opsgate.lib
@@ -46,7 +50,7 @@ metadata := {
 	},
 	"config_rule": null,
 	"kinds": ["aws_ecs_service"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 names := {

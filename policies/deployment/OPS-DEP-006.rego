@@ -19,6 +19,14 @@
 # load balancers, an unknown traffic source type, or a dynamic traffic_source block
 # stays silent (the group is reported only when it is known to be behind a load
 # balancer and known not to use ELB health checks).
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent. A target_group_arns or
+# load_balancers set that holds an attribute known only after apply (the ARN of a target
+# group the plan creates) is unknown as a whole, so such a group is not known to be
+# behind a load balancer and stays silent; attachments are joined through the
+# configuration's references.
 package opsgate.rules.dep_006
 
 import data.opsgate.lib
@@ -44,7 +52,7 @@ metadata := {
 	},
 	"config_rule": "autoscaling-group-elb-healthcheck-required",
 	"kinds": ["aws_autoscaling_group", "aws_autoscaling_attachment", "aws_autoscaling_traffic_source_attachment"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 # The health check types of a known HealthCheckType string, trimmed.

@@ -18,6 +18,10 @@
 #
 # Unknown never fails: an unknown UpdatePolicy, attribute or WillReplace value (Fn::If,
 # a parameter without default), or a dynamic instance_refresh block, is silent.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent.
 package opsgate.rules.dep_007
 
 import data.opsgate.lib
@@ -43,7 +47,7 @@ metadata := {
 	},
 	"config_rule": null,
 	"kinds": ["aws_autoscaling_group"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 cfn_groups := [g |

@@ -13,6 +13,10 @@
 #
 # Unknown never fails: an unknown configuration, Enabled, events list or event (a
 # parameter, Fn::If, a variable without value, a dynamic block) is silent.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent.
 package opsgate.rules.dep_008
 
 import data.opsgate.lib
@@ -37,7 +41,7 @@ metadata := {
 	},
 	"config_rule": "codedeploy-deployment-group-auto-rollback-enabled",
 	"kinds": ["aws_codedeploy_deployment_group"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 names := {"config": "AutoRollbackConfiguration", "enabled": "Enabled", "events": "Events"} if lib.is_cloudformation

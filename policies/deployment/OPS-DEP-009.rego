@@ -20,6 +20,10 @@
 #
 # Unknown never fails: an unknown configuration, Enabled, alarm list, events list or
 # event (a parameter, Fn::If, a variable without value, a dynamic block) is silent.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent.
 package opsgate.rules.dep_009
 
 import data.opsgate.lib
@@ -44,7 +48,7 @@ metadata := {
 	},
 	"config_rule": "codedeploy-auto-rollback-monitor-enabled",
 	"kinds": ["aws_codedeploy_deployment_group"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 names := {

@@ -22,6 +22,10 @@
 # Unknown never fails: an unknown OptionSettings list / `dynamic "setting"` block, an entry
 # whose namespace or option name is unknown (it could be this option), or an unknown value
 # are silent. Options set in the source bundle's .ebextensions cannot be seen and may differ.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent.
 package opsgate.rules.dep_011
 
 import data.opsgate.lib
@@ -47,7 +51,7 @@ metadata := {
 	},
 	"config_rule": null,
 	"kinds": ["aws_elastic_beanstalk_environment", "aws_elastic_beanstalk_configuration_template"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 ns := "aws:elasticbeanstalk:command"

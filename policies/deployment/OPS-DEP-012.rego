@@ -31,6 +31,11 @@
 # unknown VersioningConfiguration is silent; so is every bucket without versioning in a
 # Terraform unit where some aws_s3_bucket_versioning names its bucket through a value
 # opsgate cannot resolve to a bucket of the unit (it could be any of them).
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent. Joins follow the edges from the
+# configuration's references, as in Terraform configuration.
 package opsgate.rules.dep_012
 
 import data.opsgate.lib
@@ -57,7 +62,7 @@ metadata := {
 	},
 	"config_rule": "s3-bucket-versioning-enabled",
 	"kinds": ["aws_s3_bucket", "aws_s3_bucket_versioning", "aws_codepipeline"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 	"parameters": {
 		"all_buckets": false,
 		"name_pattern": `(?i)(artifact|tf-?state|terraform[-_.]?state|state[-_.]?(bucket|store|files)|cfn[-_.]?templates?|cloudformation[-_.]?templates?|(deploy|deployment|release|build)[-_.]?(bucket|artifacts?|packages?))`,

@@ -15,8 +15,12 @@
 # themselves, so they have no recovery to announce.
 #
 # Unknown values (parameters without a default, Fn::If, `var.ok_actions` without a
-# value, data sources, other resources' attributes) never fail. Plans are not covered
-# yet (no plan fixture); the logic would carry over as in OPS-EVT-001.
+# value, data sources, other resources' attributes) never fail.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent. Joins follow the edges from the
+# configuration's references, as in Terraform configuration.
 package opsgate.rules.evt_003
 
 import data.opsgate.lib
@@ -53,7 +57,7 @@ metadata := {
 		"aws_ecs_service",
 		"aws_lambda_function",
 	],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 alarm_kinds := ["aws_cloudwatch_metric_alarm", "aws_cloudwatch_composite_alarm"]

@@ -18,6 +18,11 @@
 # fail. Unknown values never fail: an unknown Subscription list; a subscription whose
 # topic is unknown and refers to no resource (it may subscribe to any topic of the unit)
 # keeps the rule silent for the unit.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent. Joins follow the edges from the
+# configuration's references, as in Terraform configuration.
 package opsgate.rules.evt_004
 
 import data.opsgate.lib
@@ -51,7 +56,7 @@ metadata := {
 		"aws_sns_topic", "aws_sns_topic_subscription", "aws_cloudwatch_metric_alarm",
 		"aws_cloudwatch_composite_alarm", "aws_lambda_function",
 	],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 names := {

@@ -17,6 +17,11 @@
 # no Terraform rule is reported as target-less — that target might be its. Likewise a
 # rule whose name is unknown is not reported while a target names, literally, a rule
 # that is not in the unit.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent. Joins follow the edges from the
+# configuration's references, as in Terraform configuration.
 package opsgate.rules.evt_005
 
 import data.opsgate.lib
@@ -48,7 +53,7 @@ metadata := {
 	},
 	"config_rule": null,
 	"kinds": ["aws_cloudwatch_event_rule", "aws_cloudwatch_event_target"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 disabled_state(v) if {

@@ -27,6 +27,11 @@
 # is unknown and references no function of the unit (it may be this one: the rule is
 # silent for the unit) are treated as keeping failed events. A function invoked through an
 # alias or version, or only through a literal ARN, is not seen as a target.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent. Joins follow the edges from the
+# configuration's references, as in Terraform configuration.
 package opsgate.rules.evt_006
 
 import data.opsgate.lib
@@ -54,7 +59,7 @@ metadata := {
 		"aws_sns_topic", "aws_sns_topic_subscription", "aws_s3_bucket",
 		"aws_s3_bucket_notification", "aws_lambda_function_event_invoke_config",
 	],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 fix_lambda := "add DeadLetterConfig.TargetArn, or an AWS::Lambda::EventInvokeConfig with DestinationConfig.OnFailure"

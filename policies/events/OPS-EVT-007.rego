@@ -23,6 +23,13 @@
 # Unknown values never fail: an unknown RedrivePolicy, an unknown deadLetterTargetArn
 # inside a known policy, an unknown redrive_policy resource target or queue_url that
 # leads to no queue resource (it might be this queue).
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent. `redrive_policy = ""` is planned
+# as known after apply (the provider computes the attribute when it is empty) and so
+# stays silent in a plan. Joins follow the edges from the configuration's references, as
+# in Terraform configuration.
 package opsgate.rules.evt_007
 
 import data.opsgate.lib
@@ -55,7 +62,7 @@ metadata := {
 	},
 	"config_rule": null,
 	"kinds": ["aws_sqs_queue", "aws_sqs_queue_redrive_policy"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 names := {

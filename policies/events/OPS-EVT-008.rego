@@ -20,6 +20,11 @@
 #
 # Unknown values never fail: a source that cannot be told (an unknown ARN that leads
 # to no resource), an unknown destination, an unknown bisect flag or retry count.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent. Joins follow the edges from the
+# configuration's references, as in Terraform configuration.
 package opsgate.rules.evt_008
 
 import data.opsgate.lib
@@ -53,7 +58,7 @@ metadata := {
 	},
 	"config_rule": null,
 	"kinds": ["aws_lambda_event_source_mapping", "aws_lambda_function"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 # Native property names per format.

@@ -23,6 +23,10 @@
 # Unknown never fails: an IsMultiRegionTrail / is_multi_region_trail from a parameter
 # without default, a condition (Fn::If), an import or a variable without value is
 # silent.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent.
 package opsgate.rules.evo_002
 
 import data.opsgate.lib
@@ -48,7 +52,7 @@ metadata := {
 	},
 	"config_rule": "multi-region-cloudtrail-enabled",
 	"kinds": ["aws_cloudtrail"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 # An organization trail: the gap repeats in every member account.

@@ -16,6 +16,10 @@
 #
 # Unknown never fails: a value from a parameter without default, a condition
 # (Fn::If), an import or a variable without value is silent.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent.
 package opsgate.rules.evo_003
 
 import data.opsgate.lib
@@ -40,7 +44,7 @@ metadata := {
 	},
 	"config_rule": "cloud-trail-log-file-validation-enabled",
 	"kinds": ["aws_cloudtrail"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 # CloudFormation: EnableLogFileValidation not set (validation off).

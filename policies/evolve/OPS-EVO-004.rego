@@ -21,6 +21,10 @@
 # Unknown never fails: a log group or role from a parameter without default, a
 # resource reference (Fn::GetAtt, aws_cloudwatch_log_group.x.arn), a condition, an
 # import or a variable without value is silent.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent.
 package opsgate.rules.evo_004
 
 import data.opsgate.lib
@@ -46,7 +50,7 @@ metadata := {
 	},
 	"config_rule": "cloud-trail-cloud-watch-logs-enabled",
 	"kinds": ["aws_cloudtrail"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 # A known value that names nothing: absent or empty.

@@ -30,6 +30,11 @@
 # whose `bucket` is unknown and references no bucket of the unit may configure any of
 # them, so the rule is silent for the whole unit. Buckets named by literal names
 # (outside the unit) are not checked.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent. Joins follow the edges from the
+# configuration's references, as in Terraform configuration.
 package opsgate.rules.evo_005
 
 import data.opsgate.lib
@@ -57,7 +62,7 @@ metadata := {
 		"aws_s3_bucket", "aws_s3_bucket_logging", "aws_s3_bucket_lifecycle_configuration",
 		"aws_flow_log", "aws_cloudtrail",
 	],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 # Where each kind of log source names its destination bucket.

@@ -29,6 +29,10 @@
 #
 # Unknown values never fail: a value from a parameter without a default, a condition, a
 # variable without a value or another resource leaves the resource silent.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent.
 package opsgate.rules.flow_002
 
 import data.opsgate.lib
@@ -71,7 +75,7 @@ metadata := {
 		"aws_elasticache_cluster", "aws_elasticache_replication_group", "aws_mq_broker",
 		"aws_dms_replication_instance", "aws_redshift_cluster",
 	],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 # kind -> [noun, CloudFormation property, Terraform attribute, Terraform absent fails]

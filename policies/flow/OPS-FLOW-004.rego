@@ -16,6 +16,10 @@
 # Unknown values never fail: an unknown container list, container, or image (an
 # image built from a resource attribute, a parameter without a default, a variable
 # without a value, `file(...)`, ...) is silent, even when its source text shows a tag.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent.
 package opsgate.rules.flow_004
 
 import data.opsgate.lib
@@ -48,7 +52,7 @@ metadata := {
 	},
 	"config_rule": null,
 	"kinds": ["aws_ecs_task_definition"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 # The last path segment of an image reference (name[:tag][@digest]).

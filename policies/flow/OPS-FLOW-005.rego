@@ -15,6 +15,11 @@
 # an unknown list of policies, or an unknown policy ARN that is not an AWS managed
 # policy ARN (it may be the SSM one) keeps the instance silent. An unknown ARN whose
 # text is an AWS managed policy (`:iam::aws:policy/<other>`) is known not to be it.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent. Joins follow the edges from the
+# configuration's references, as in Terraform configuration.
 package opsgate.rules.flow_005
 
 import data.opsgate.lib
@@ -47,7 +52,7 @@ metadata := {
 	},
 	"config_rule": "ec2-instance-managed-by-systems-manager",
 	"kinds": ["aws_instance", "aws_iam_instance_profile", "aws_iam_role", "aws_iam_role_policy_attachment"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 policy_name := "AmazonSSMManagedInstanceCore"

@@ -8,6 +8,11 @@
 #
 # Unknown never fails: an association whose document name is unknown may run
 # AWS-RunPatchBaseline, so the unit stays silent.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent. Joins follow the edges from the
+# configuration's references, as in Terraform configuration.
 package opsgate.rules.flow_006
 
 import data.opsgate.lib
@@ -42,7 +47,7 @@ metadata := {
 		"aws_instance", "aws_autoscaling_group", "aws_ssm_patch_baseline",
 		"aws_ssm_maintenance_window", "aws_ssm_association",
 	],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 name_attr := "Name" if lib.is_cloudformation

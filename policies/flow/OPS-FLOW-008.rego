@@ -9,6 +9,10 @@
 # Unknown never fails: when the stages, an earlier stage's actions, or an action's
 # category cannot be known (parameters, Fn::If, Terraform dynamic blocks), the pipeline
 # is skipped.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent.
 package opsgate.rules.flow_008
 
 import data.opsgate.lib
@@ -38,7 +42,7 @@ metadata := {
 	},
 	"config_rule": null,
 	"kinds": ["aws_codepipeline"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 gates := {"Build", "Test", "Approval"}

@@ -9,6 +9,10 @@
 #
 # Unknown values never fail: an unknown LogsConfig, CloudWatch Logs status or S3 logs
 # status (parameter without default, dynamic block, ...) leaves the project silent.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent.
 package opsgate.rules.flow_009
 
 import data.opsgate.lib
@@ -40,7 +44,7 @@ metadata := {
 	},
 	"config_rule": "codebuild-project-logging-enabled",
 	"kinds": ["aws_codebuild_project"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 disabled(s) if {

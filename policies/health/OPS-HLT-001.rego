@@ -20,6 +20,14 @@
 # A unit without any alarm reports each function once: the catalogue asks that *each*
 # function has an alarm, and a finding per function tells exactly which ones to cover
 # (and can be ignored one by one).
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent. Joins follow the edges from the
+# configuration's references, as in Terraform configuration. An alarm's dimensions map
+# that holds a value known only after apply (the ARN or name of a resource the plan
+# creates) is planned unknown as a whole, dimension names included: such an alarm may
+# name whatever it references, and the rule stays silent for those resources.
 package opsgate.rules.hlt_001
 
 import data.opsgate.lib
@@ -43,7 +51,7 @@ metadata := {
 	},
 	"config_rule": null,
 	"kinds": ["aws_lambda_function", "aws_cloudwatch_metric_alarm"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 # The dimension names that name a resource of each kind.

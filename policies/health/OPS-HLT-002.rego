@@ -24,6 +24,14 @@
 # dimension set) is unknown and refers to no resource (a parameter, an import, a
 # pseudo parameter) could name any queue, so the rule stays silent for the unit; the
 # same unknown source text for the queue name and a dimension value counts as a match.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent. Joins follow the edges from the
+# configuration's references, as in Terraform configuration. An alarm's dimensions map
+# that holds a value known only after apply (the ARN or name of a resource the plan
+# creates) is planned unknown as a whole, dimension names included: such an alarm may
+# name whatever it references, and the rule stays silent for those resources.
 package opsgate.rules.hlt_002
 
 import data.opsgate.lib
@@ -56,7 +64,7 @@ metadata := {
 	},
 	"config_rule": null,
 	"kinds": ["aws_sqs_queue", "aws_sqs_queue_redrive_policy", "aws_cloudwatch_metric_alarm"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 names := {"redrive": "RedrivePolicy", "name": "QueueName"} if lib.is_cloudformation

@@ -20,6 +20,11 @@
 # Unknown never fails: a resource whose tag set cannot be known (tags from a parameter,
 # a variable without a value, `merge(var.tags, ...)` over an unknown map, a tag key from
 # an intrinsic) is skipped; a known key with an unknown value counts as present.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent. Tags are `tags_all` (tags merged
+# over the provider's default_tags).
 package opsgate.rules.org_001
 
 import data.opsgate.lib
@@ -53,7 +58,7 @@ metadata := {
 	},
 	"config_rule": "required-tags",
 	"kinds": [],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 	"parameters": {"required_tags": ["Owner"], "stack_tags": []},
 }
 

@@ -12,6 +12,12 @@
 # SAM Tags and Globals, Terraform tags merged over the provider's default_tags).
 # Unknown never fails: a resource whose tag set is unknown is skipped (it neither
 # counts nor is reported).
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent. Tags are `tags_all`. Source order
+# in a plan is the plan file's (resources sorted by address), so a tie between two
+# spellings may be broken the other way than in the configuration.
 package opsgate.rules.org_002
 
 import data.opsgate.lib
@@ -35,7 +41,7 @@ metadata := {
 	},
 	"config_rule": null,
 	"kinds": [],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 # The comparison form of a key: lower case without separators.

@@ -23,6 +23,10 @@
 # Unknown never fails: an unknown AccessLogSetting / access_log_settings (Fn::If, a
 # dynamic block), DestinationArn or Format (a Ref/GetAtt to a log group, a variable
 # without value) is silent.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent.
 package opsgate.rules.tel_003
 
 import data.opsgate.lib
@@ -48,7 +52,7 @@ metadata := {
 	},
 	"config_rule": null,
 	"kinds": ["aws_api_gateway_stage"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 # The resource's name in messages: "stage Prod" or "API OrdersApi" (SAM).

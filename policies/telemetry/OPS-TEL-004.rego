@@ -19,6 +19,10 @@
 #
 # Unknown never fails: an unknown TracingEnabled / xray_tracing_enabled (a parameter
 # without default, Fn::If, a variable without value) is silent.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent.
 package opsgate.rules.tel_004
 
 import data.opsgate.lib
@@ -44,7 +48,7 @@ metadata := {
 	},
 	"config_rule": "api-gw-xray-enabled",
 	"kinds": ["aws_api_gateway_stage"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 what(r) := sprintf("API %s", [r.address]) if r.type == "AWS::Serverless::Api"

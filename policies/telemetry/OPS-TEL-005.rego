@@ -27,6 +27,11 @@
 # settings block. A method settings resource whose stage_name is unknown and references
 # no stage of the unit (a variable) may configure any stage: the rule is silent for the
 # whole unit.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent. Joins follow the edges from the
+# configuration's references, as in Terraform configuration.
 package opsgate.rules.tel_005
 
 import data.opsgate.lib
@@ -51,7 +56,7 @@ metadata := {
 	},
 	"config_rule": "api-gw-execution-logging-enabled",
 	"kinds": ["aws_api_gateway_stage", "aws_api_gateway_method_settings"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 logging_levels := {"ERROR", "INFO"}

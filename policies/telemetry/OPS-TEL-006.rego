@@ -22,6 +22,10 @@
 #
 # Unknown never fails: an unknown AccessLogSettings / access_log_settings (Fn::If, a
 # dynamic block), DestinationArn or Format is silent.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent.
 package opsgate.rules.tel_006
 
 import data.opsgate.lib
@@ -47,7 +51,7 @@ metadata := {
 	},
 	"config_rule": null,
 	"kinds": ["aws_apigatewayv2_stage"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 # The resource's name in messages: "stage Prod" or "API OrdersApi" (SAM).

@@ -27,6 +27,10 @@
 # Unknown never fails: an unknown LoggingConfiguration/Logging/logging_configuration
 # (parameter, condition, `dynamic` block), an unknown level, unknown Destinations or an
 # unknown destination entry, or an unknown log_destination is silent.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent.
 package opsgate.rules.tel_007
 
 import data.opsgate.lib
@@ -52,7 +56,7 @@ metadata := {
 	},
 	"config_rule": "step-functions-state-machine-logging-enabled",
 	"kinds": ["aws_sfn_state_machine"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 # ---------------------------------------------------------------- CloudFormation

@@ -17,6 +17,10 @@
 # Unknown never fails: an unknown TracingConfiguration/Tracing (parameter, condition),
 # an unknown Enabled/enabled (variable without default), or a `dynamic
 # "tracing_configuration"` block is silent.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent.
 package opsgate.rules.tel_008
 
 import data.opsgate.lib
@@ -41,7 +45,7 @@ metadata := {
 	},
 	"config_rule": null,
 	"kinds": ["aws_sfn_state_machine"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 # ---------------------------------------------------------------- CloudFormation

@@ -19,6 +19,10 @@
 # container (an Fn::If element, a for-expression), an unknown LogConfiguration /
 # logConfiguration or LogDriver is silent. A container without LogConfiguration is
 # reported at the container (CloudFormation), an empty driver at its value.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent.
 package opsgate.rules.tel_009
 
 import data.opsgate.lib
@@ -43,7 +47,7 @@ metadata := {
 	},
 	"config_rule": "ecs-task-definition-log-configuration",
 	"kinds": ["aws_ecs_task_definition"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 no_driver := {"", "none"}

@@ -20,6 +20,10 @@
 # Unknown never fails: an unknown ClusterSettings (parameter, condition), an unknown
 # entry or Name/name among the settings (it might be containerInsights), an unknown
 # Value/value, or a `dynamic "setting"` block is silent.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent.
 package opsgate.rules.tel_010
 
 import data.opsgate.lib
@@ -45,7 +49,7 @@ metadata := {
 	},
 	"config_rule": "ecs-container-insights-enabled",
 	"kinds": ["aws_ecs_cluster"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 # The settings of each cluster as [cluster, property, name key, value key, fix].

@@ -15,6 +15,10 @@
 # Unknown never fails: an unknown Logging/ClusterLogging/EnabledTypes or
 # enabled_cluster_log_types (parameter, condition, variable without default), or an
 # unknown entry or Type in the list (it might be a missing type), is silent.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent.
 package opsgate.rules.tel_011
 
 import data.opsgate.lib
@@ -39,7 +43,7 @@ metadata := {
 	},
 	"config_rule": "eks-cluster-logging-enabled",
 	"kinds": ["aws_eks_cluster"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 	"parameters": {"required_log_types": ["api", "audit"]},
 }
 

@@ -18,6 +18,10 @@
 # Unknown never fails: an unknown interval (parameter without default, variable,
 # conditional), an unknown cluster setting, or a cluster outside the unit is silent.
 # A missing interval is reported at the resource (header / name), a 0 at its value.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent.
 package opsgate.rules.tel_012
 
 import data.opsgate.lib
@@ -42,7 +46,7 @@ metadata := {
 	},
 	"config_rule": "rds-enhanced-monitoring-enabled",
 	"kinds": ["aws_db_instance", "aws_rds_cluster_instance", "aws_rds_cluster"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 # Property names per format.

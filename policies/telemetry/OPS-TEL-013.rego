@@ -28,6 +28,10 @@
 # Unknown never fails: an unknown flag, an unknown cluster flag, or a cluster outside the
 # unit is silent. A missing flag is reported at the resource (header / name), false at
 # its value.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent.
 package opsgate.rules.tel_013
 
 import data.opsgate.lib
@@ -51,7 +55,7 @@ metadata := {
 	},
 	"config_rule": "rds-performance-insights-enabled",
 	"kinds": ["aws_db_instance", "aws_rds_cluster_instance", "aws_rds_cluster"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 names := {

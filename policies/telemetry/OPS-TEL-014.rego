@@ -18,6 +18,10 @@
 # an unknown engine mode is silent; a list that has at least one element is non-empty
 # even when the elements are unknown. A missing list is reported at the resource
 # (header / name), an empty one at its value.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent.
 package opsgate.rules.tel_014
 
 import data.opsgate.lib
@@ -42,7 +46,7 @@ metadata := {
 	},
 	"config_rule": "rds-logging-enabled",
 	"kinds": ["aws_db_instance", "aws_rds_cluster"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 names := {

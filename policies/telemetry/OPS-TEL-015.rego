@@ -20,6 +20,11 @@
 # element in it, e.g. an Fn::If), value, AccessLoggingPolicy, block (dynamic) or
 # `enabled` is silent. A missing setting is reported at the deepest part of its path that
 # exists (the attribute list, or the resource name / header), a false one at its value.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent. An access_logs block the
+# configuration leaves out (planned as an empty list) is read as no block.
 package opsgate.rules.tel_015
 
 import data.opsgate.lib
@@ -44,7 +49,7 @@ metadata := {
 	},
 	"config_rule": "elb-logging-enabled",
 	"kinds": ["aws_lb", "aws_alb", "aws_elb"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 key := "access_logs.s3.enabled"
@@ -112,12 +117,18 @@ findings contains f if {
 	f := object.union(lib.finding(r, path, msg), {"fix": "add AccessLoggingPolicy with Enabled: true and an S3BucketName"})
 }
 
+# The access_logs block list, null when there is none: a plan writes a block the
+# configuration leaves out as an empty list.
+tf_block(r) := null if lib.get(r, ["properties", "access_logs"]) == []
+
+else := lib.get(r, ["properties", "access_logs"])
+
 # aws_lb / aws_alb: access_logs { enabled = true } (enabled defaults to false).
 findings contains f if {
 	lib.is_terraform
 	some r in lib.resources_of(["aws_lb", "aws_alb"], [])
 	application(lib.get(r, ["properties", "load_balancer_type"]))
-	block := lib.get(r, ["properties", "access_logs"])
+	block := tf_block(r)
 	not lib.is_unknown(block)
 	some f in tf_v2_findings(r, block)
 }
@@ -144,7 +155,7 @@ tf_v2_message(r, v) := sprintf("load balancer %s has access_logs enabled = %v, s
 findings contains f if {
 	lib.is_terraform
 	some r in lib.resources("aws_elb")
-	block := lib.get(r, ["properties", "access_logs"])
+	block := tf_block(r)
 	not lib.is_unknown(block)
 	some f in tf_classic_findings(r, block)
 }

@@ -19,6 +19,11 @@
 # conditional, a dynamic block) or Bucket is silent. A missing Logging/logging_config is
 # reported at the deepest part of the path that exists (the resource name / header), an
 # empty bucket at its value.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent. Joins follow the edges from the
+# configuration's references, as in Terraform configuration.
 package opsgate.rules.tel_016
 
 import data.opsgate.lib
@@ -42,7 +47,7 @@ metadata := {
 	},
 	"config_rule": "cloudfront-accesslogs-enabled",
 	"kinds": ["aws_cloudfront_distribution", "aws_cloudwatch_log_delivery_source", "aws_cloudwatch_log_delivery"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 # Distributions that deliver access logs through a CloudWatch Logs delivery (v2).

@@ -15,6 +15,11 @@
 # (parameter without default, variable, conditional, dynamic block) is silent. A missing
 # value is reported at the deepest part of its path that exists (the resource name or
 # header when nothing exists), a false value at that value.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent. An aws_instance without a
+# launch_template block has it planned as an empty list: that is no template.
 package opsgate.rules.tel_018
 
 import data.opsgate.lib
@@ -38,7 +43,7 @@ metadata := {
 	},
 	"config_rule": "ec2-instance-detailed-monitoring-enabled",
 	"kinds": ["aws_instance", "aws_launch_template"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 # CloudFormation instances.
@@ -81,7 +86,8 @@ findings contains f if {
 	f := object.union(lib.finding(r, path, msg), {"fix": "set monitoring = true"})
 }
 
-from_template_tf(r, null) if lib.get(r, ["properties", "launch_template"]) != null
+# A plan writes a launch_template block the configuration leaves out as an empty list.
+from_template_tf(r, null) if not lib.get(r, ["properties", "launch_template"]) in {null, []}
 
 # Terraform launch templates.
 findings contains f if {

@@ -25,6 +25,11 @@
 # dynamic `logging` block is silent for that bucket; a Terraform aws_s3_bucket_logging
 # whose `bucket` is unknown and references no aws_s3_bucket of the unit (a variable, a
 # data source) may log any bucket, so the rule is silent for the whole unit.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent. Joins follow the edges from the
+# configuration's references, as in Terraform configuration.
 package opsgate.rules.tel_019
 
 import data.opsgate.lib
@@ -49,7 +54,7 @@ metadata := {
 	},
 	"config_rule": "s3-bucket-logging-enabled",
 	"kinds": ["aws_s3_bucket", "aws_s3_bucket_logging"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 # Buckets that receive another bucket's access logs (exempt).

@@ -14,6 +14,11 @@
 # ResourceArn/resource_arn is unknown and references no web ACL of the unit (a
 # parameter, a variable, `!ImportValue`, a data source) may log any of them, so the
 # rule is silent for the whole unit.
+#
+# Terraform plan: the same checks on the planned values, where the provider has filled
+# in its defaults; a block the configuration leaves out is an empty list, and a value
+# known only after apply is unknown and stays silent. Joins follow the edges from the
+# configuration's references, as in Terraform configuration.
 package opsgate.rules.tel_020
 
 import data.opsgate.lib
@@ -37,7 +42,7 @@ metadata := {
 	},
 	"config_rule": "wafv2-logging-enabled",
 	"kinds": ["aws_wafv2_web_acl", "aws_wafv2_web_acl_logging_configuration"],
-	"formats": ["cloudformation", "terraform"],
+	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 arn_path := ["properties", "ResourceArn"] if lib.is_cloudformation
