@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
-use regorus::Engine;
 
 use crate::discover::{self, Candidate};
+use crate::evaluate::Evaluator;
 use crate::evaluate::PolicySet;
 use crate::finding::{fingerprint, Finding};
 use crate::load::{self, LoadError, Syntax};
@@ -168,7 +168,7 @@ pub fn scan_with(options: &ScanOptions, policies: &PolicySet) -> ScanResult {
     let outcomes: Vec<Outcome> = jobs
         .par_iter()
         .map_init(
-            || policies.engine(),
+            || policies.evaluator(),
             |engine, job| {
                 let outcome = match job {
                     Job::Template(c) => scan_file(c, &loader, policies, engine),
@@ -326,7 +326,7 @@ fn scan_terraform(
     loader: &Loader,
     options: &TerraformOptions,
     policies: &PolicySet,
-    engine: &mut Engine,
+    engine: &mut Evaluator,
 ) -> Outcome {
     let (unit, errors) = terraform::normalise(&c.path, loader, options);
     let errors = errors
@@ -336,7 +336,7 @@ fn scan_terraform(
     evaluate_unit(unit, errors, policies, engine)
 }
 
-fn scan_file(c: &Candidate, loader: &Loader, policies: &PolicySet, engine: &mut Engine) -> Outcome {
+fn scan_file(c: &Candidate, loader: &Loader, policies: &PolicySet, engine: &mut Evaluator) -> Outcome {
     match load_unit(c, loader) {
         Loaded::Unit(u, e) => evaluate_unit(u, e, policies, engine),
         Loaded::Skipped(why) => Outcome::Skipped(c.display.clone(), why),
@@ -349,7 +349,7 @@ fn evaluate_unit(
     mut unit: Unit,
     mut errors: Vec<InputError>,
     policies: &PolicySet,
-    engine: &mut Engine,
+    engine: &mut Evaluator,
 ) -> Outcome {
     let (raw, policy_errors) = policies.evaluate(engine, &mut unit);
     errors.extend(

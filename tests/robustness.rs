@@ -201,3 +201,53 @@ fn a_policy_that_cannot_be_compiled_is_left_out_and_the_others_still_run() {
     );
     assert!(r.findings.iter().any(|f| f.rule == "OPS-TEL-001"));
 }
+
+/// A custom rule that reports every resource, with `kinds` as given.
+fn report_all_policy(dir: &Path, kinds: &str) {
+    std::fs::write(
+        dir.join("all.rego"),
+        format!("package acme.all\n\nmetadata := {{\"id\": \"ACME-ALL\", \"title\": \"t\", \"severity\": \"low\", \"area\": \"a\", \"section\": \"s\", \"best_practice\": \"b\", \"description\": \"d\", \"remediation\": {{}}, \"kinds\": {kinds}, \"formats\": [\"cloudformation\"]}}\n\nfindings contains f if {{\n\tsome r in input.resources\n\tf := {{\"resource\": r.address, \"path\": [], \"message\": \"m\"}}\n}}\n"),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_rule_runs_only_on_units_with_its_kinds_and_must_not_report_others() {
+    let policies = tempfile::tempdir().unwrap();
+    let templates = tempfile::tempdir().unwrap();
+    std::fs::write(
+        templates.path().join("queue.yaml"),
+        format!("{HEADER}  Q:\n    Type: AWS::SQS::Queue\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        templates.path().join("mixed.yaml"),
+        format!("{HEADER}  Q:\n    Type: AWS::SQS::Queue\n  T:\n    Type: AWS::SNS::Topic\n"),
+    )
+    .unwrap();
+    let load = |kinds: &str| {
+        report_all_policy(policies.path(), kinds);
+        PolicyOptions {
+            policy_dirs: vec![PathBuf::from(policies.path())],
+            ..Default::default()
+        }
+    };
+
+    // Kinds the units do not have: never evaluated, so no findings and no error.
+    let r = scan_dir(templates.path(), load(r#"["aws_lambda_function"]"#));
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+
+    // No kinds: every unit, every resource.
+    let r = scan_dir(templates.path(), load("[]"));
+    assert_eq!(r.findings.len(), 3, "{:?}", r.findings);
+
+    // The topic is reported though `kinds` names only queues: said, with the rule's file.
+    let r = scan_dir(templates.path(), load(r#"["aws_sqs_queue"]"#));
+    let e = error_for(&r, "all.rego");
+    assert!(
+        e.message.contains("ACME-ALL reported `T` of kind aws_sns_topic"),
+        "{}",
+        e.message
+    );
+}

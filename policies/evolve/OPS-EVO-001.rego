@@ -66,6 +66,7 @@ metadata := {
 	},
 	"config_rule": "cw-loggroup-retention-period-check",
 	"kinds": ["aws_cloudwatch_log_group"],
+	"types": ["Custom::LogRetention"],
 	"formats": ["cloudformation", "terraform", "terraform-plan"],
 	"parameters": {"min_retention_days": 30},
 }

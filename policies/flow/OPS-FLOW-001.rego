@@ -49,7 +49,7 @@ metadata := {
 	"parameters": {"warning_days": 180},
 }
 
-table := object.get(data.opsgate, ["data", "lambda_runtimes", "runtimes"], {})
+table := object.get(data.opsgate.data, ["lambda_runtimes", "runtimes"], {})
 
 warning_days := lib.param(metadata.id, "warning_days", metadata.parameters.warning_days)
 
@@ -92,14 +92,19 @@ findings contains f if {
 # dotnetcore3.1 -> dotnet, go1.x -> provided, since Go runs on the OS-only runtimes).
 family(id) := table[id].family
 
-# The newest runtime of the same family in the table (latest deprecation date).
-# Computed only for runtimes that have a finding, from the table's own `family`
-# field (no per-entry parsing), so it stays cheap on units with many functions.
-successor(id) := max({[entry.deprecation, other] |
-	some other, entry in table
-	entry.family == family(id)
-	is_string(entry.deprecation)
-})[1]
+# The newest runtime of each family in the table (latest deprecation date). A rule,
+# not a function: computed once per evaluation however many functions a unit has.
+newest := {fam: max(dated)[1] |
+	some fam in {entry.family | some entry in table}
+	dated := {[entry.deprecation, other] |
+		some other, entry in table
+		entry.family == fam
+		is_string(entry.deprecation)
+	}
+	count(dated) > 0
+}
+
+successor(id) := newest[family(id)]
 
 fix(runtime) := sprintf("change %s to %s (or another supported %s runtime) and test the function", [attribute, s, family(runtime)]) if {
 	s := successor(runtime)

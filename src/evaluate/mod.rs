@@ -1,10 +1,12 @@
-//! evaluate: every policy on every unit, in parallel (one engine clone per worker).
+//! evaluate: the rules that apply to each unit, in parallel (engine clones per worker).
 
 mod policies;
 
 pub use policies::{
-    embedded_examples, PolicyError, PolicyOptions, PolicySet, RegoTest, Rule, RuleMeta, META_RULE,
+    embedded_examples, CompiledRule, PolicyError, PolicyOptions, PolicySet, RegoTest, Rule, RuleMeta, META_RULE,
 };
+
+use std::collections::{HashMap, HashSet};
 
 use regorus::{Engine, Value};
 use serde_json::Value as J;
@@ -12,62 +14,122 @@ use serde_json::Value as J;
 use crate::finding::{RawFinding, Severity};
 use crate::normalise::Unit;
 
+/// One worker's engines: clones of the rules' prepared engines, made on first use.
+pub struct Evaluator {
+    engines: Vec<Option<Engine>>,
+}
+
 impl PolicySet {
-    /// Evaluates the rules that cover the unit's format. A policy that fails is
-    /// reported and the others still run.
+    /// Engines for one worker thread.
+    pub fn evaluator(&self) -> Evaluator {
+        Evaluator {
+            engines: vec![None; self.rules.len()],
+        }
+    }
+
+    /// Evaluates the rules that apply to the unit: those that cover its format and
+    /// read a kind of resource it has (`metadata.kinds`; a rule without kinds applies
+    /// to every unit). A policy that fails is reported and the others still run.
     pub fn evaluate(
         &self,
-        engine: &mut Engine,
+        evaluator: &mut Evaluator,
         unit: &mut Unit,
     ) -> (Vec<RawFinding>, Vec<PolicyError>) {
         let input = std::mem::take(&mut unit.input);
+        let kind_of = kinds_by_address(&input);
+        let present: HashSet<&str> = kind_of
+            .values()
+            .flat_map(|(kind, ty)| [kind.as_str(), ty.as_str()])
+            .collect();
         let input = Value::from(input);
-        engine.set_input(input.clone());
         let format = unit.format.as_str();
         let mut findings = Vec::new();
         let mut errors = Vec::new();
-        // Fast path: all rules in one evaluation. If any rule fails, evaluate them
-        // one by one so that the failure is reported with its policy file.
-        if let Some((rule, indexes)) = self.aggregates.get(format) {
-            if let Ok(v) = engine.eval_rule(rule.clone()) {
-                let all = serde_json::to_value(&v).unwrap_or(J::Null);
-                for (k, &index) in indexes.iter().enumerate() {
-                    match parse_findings(index, all.get(k).cloned().unwrap_or(J::Null)) {
-                        Ok(mut f) => findings.append(&mut f),
-                        Err(message) => errors.push(PolicyError {
-                            file: self.rules[index].file.clone(),
-                            message,
-                        }),
-                    }
-                }
-                return (findings, errors);
-            }
-        }
-        // A fresh clone of the prepared engine: a failed evaluation can leave
-        // state behind that makes the next rule fail too.
-        let mut engine = self.engine();
-        engine.set_input(input);
         for (index, rule) in self.rules.iter().enumerate() {
+            let Some(compiled) = &rule.engine else {
+                continue;
+            };
             if !rule.meta.formats.iter().any(|f| f == format) {
                 continue;
             }
-            match engine.eval_rule(rule.findings_rule.clone()) {
-                Ok(Value::Undefined) => {}
-                Ok(v) => match parse_findings(index, serde_json::to_value(&v).unwrap_or(J::Null)) {
-                    Ok(mut f) => findings.append(&mut f),
-                    Err(message) => errors.push(PolicyError {
-                        file: rule.file.clone(),
-                        message,
-                    }),
-                },
-                Err(e) => errors.push(PolicyError {
+            let reads = |k: &String| present.contains(k.as_str());
+            let applies = rule.meta.kinds.is_empty()
+                || rule.meta.kinds.iter().chain(&rule.meta.types).any(reads);
+            if !applies {
+                continue;
+            }
+            let engine = evaluator.engines[index].get_or_insert_with(|| compiled.0.clone());
+            engine.set_input(input.clone());
+            let result = engine.eval_rule(rule.findings_rule.clone());
+            let found = match result {
+                Ok(Value::Undefined) => continue,
+                Ok(v) => parse_findings(index, serde_json::to_value(&v).unwrap_or(J::Null)),
+                Err(e) => {
+                    // A failed evaluation can leave state behind: start the next
+                    // unit from a fresh clone.
+                    evaluator.engines[index] = None;
+                    Err(format!("{} failed on {}: {e}", rule.meta.id, unit.name))
+                }
+            };
+            match found {
+                Ok(mut f) => {
+                    if let Some(e) = outside_kinds(rule, &f, &kind_of) {
+                        errors.push(e);
+                    }
+                    findings.append(&mut f);
+                }
+                Err(message) => errors.push(PolicyError {
                     file: rule.file.clone(),
-                    message: format!("{} failed on {}: {e}", rule.meta.id, unit.name),
+                    message,
                 }),
             }
         }
         (findings, errors)
     }
+}
+
+/// address → (canonical kind, native type) of every resource in the input.
+fn kinds_by_address(input: &J) -> HashMap<String, (String, String)> {
+    let Some(resources) = input.get("resources").and_then(J::as_object) else {
+        return HashMap::new();
+    };
+    resources
+        .iter()
+        .map(|(address, r)| {
+            let field = |name| r.get(name).and_then(J::as_str).unwrap_or_default().to_string();
+            (address.clone(), (field("kind"), field("type")))
+        })
+        .collect()
+}
+
+/// A rule is skipped on units without any of its `kinds`, which is only right if
+/// it never reports a resource of another kind: say so when it does.
+fn outside_kinds(
+    rule: &Rule,
+    findings: &[RawFinding],
+    kind_of: &HashMap<String, (String, String)>,
+) -> Option<PolicyError> {
+    if rule.meta.kinds.is_empty() {
+        return None;
+    }
+    let (f, (kind, ty)) = findings.iter().find_map(|f| {
+        let (kind, ty) = kind_of.get(&f.resource)?;
+        let listed = rule.meta.kinds.contains(kind) || rule.meta.types.contains(ty);
+        (!listed).then_some((f, (kind, ty)))
+    })?;
+    let what = if kind.is_empty() {
+        format!("type {ty}, which its metadata `types` does not list")
+    } else {
+        format!("kind {kind}, which its metadata `kinds` does not list")
+    };
+    Some(PolicyError {
+        file: rule.file.clone(),
+        message: format!(
+            "{} reported `{}` of {what}; opsgate evaluates a rule only on units that \
+             have one of its kinds or types, so add it",
+            rule.meta.id, f.resource
+        ),
+    })
 }
 
 fn parse_findings(rule_index: usize, json: J) -> Result<Vec<RawFinding>, String> {

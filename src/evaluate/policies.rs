@@ -1,9 +1,10 @@
 //! The policy set: built-in policies (embedded at build time) and a team's own
-//! policy folders, compiled once per run into one regorus engine.
+//! policy folders, compiled once per run: one prepared regorus engine per rule.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 
+use rayon::prelude::*;
 use regorus::{Engine, Value};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value as J};
@@ -41,6 +42,11 @@ pub struct RuleMeta {
     #[serde(default)]
     pub config_rule: Option<String>,
     pub kinds: Vec<String>,
+    /// Native types without a canonical kind that the rule also reads and reports
+    /// (CDK's `Custom::LogRetention`). With `kinds`, these decide which units the
+    /// rule is evaluated on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub types: Vec<String>,
     pub formats: Vec<String>,
     /// Default values of the rule's configurable parameters.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -58,6 +64,19 @@ pub struct Rule {
     pub builtin: bool,
     /// The configured severity replaces the one a policy gives a finding.
     pub severity_override: bool,
+    /// The rule's own engine (the libraries and its package), prepared; `None` for
+    /// the built-in OPS-META-001, which opsgate computes itself.
+    pub engine: Option<CompiledRule>,
+}
+
+/// A prepared engine; workers evaluate clones of it (cheap: modules are shared).
+#[derive(Clone)]
+pub struct CompiledRule(pub(super) Engine);
+
+impl std::fmt::Debug for CompiledRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CompiledRule")
+    }
 }
 
 /// The rule-like id under which opsgate reports ignores that do not work: stale
@@ -82,11 +101,13 @@ fn meta_rule() -> Rule {
             .into(),
             config_rule: None,
             kinds: vec![],
+            types: vec![],
             formats: vec![],
             parameters: BTreeMap::new(),
         },
         file: text("(built in: inline ignores)"),
         findings_rule: String::new(),
+        engine: None,
         builtin: true,
         severity_override: false,
     }
@@ -131,15 +152,11 @@ pub struct RegoTest {
 pub const DEFAULT_EVAL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub struct PolicySet {
-    /// Compiled and prepared (evaluated once), so clones skip analysis.
-    pub(super) engine: Engine,
     pub rules: Vec<Rule>,
     /// Problems loading policies; the rest of the set is usable.
     pub errors: Vec<PolicyError>,
-    /// Per format: one generated rule that evaluates every rule covering the format
-    /// in a single pass (shared helper indexes are built once, not once per rule),
-    /// and the rule indexes of its elements.
-    pub(super) aggregates: BTreeMap<String, (String, Vec<usize>)>,
+    /// With `include_tests`: every module in one engine, for the Rego unit tests.
+    test_engine: Option<Engine>,
     /// Rego unit tests found in the policy folders (with `include_tests`).
     pub tests: Vec<RegoTest>,
     /// Which rules may be ignored inline (config); all by default.
@@ -190,57 +207,44 @@ impl PolicySet {
                 "data": data,
             }
         });
-        let (mut engine, packages) = build_engine(modules, Value::from(config), &mut errors);
-        engine.set_input(Value::from(empty_input()));
-
+        let data = Value::from(config);
+        let packages = group_packages(modules);
+        let (libraries, rule_packages): (Vec<Package>, Vec<Package>) =
+            packages.into_iter().partition(|p| !p.is_rule() && !p.is_test());
+        let (tests, rule_packages): (Vec<Package>, Vec<Package>) =
+            rule_packages.into_iter().partition(Package::is_test);
+        let base = library_engine(&libraries, data, &mut errors);
+        let timer = regorus::utils::limits::ExecutionTimerConfig {
+            limit: options.eval_timeout.unwrap_or(DEFAULT_EVAL_TIMEOUT),
+            check_interval: std::num::NonZeroU32::new(64).expect("non-zero"),
+        };
+        // Each rule compiled into its own engine (the libraries and its own package):
+        // regorus resolves every cross-package reference by walking all modules, so
+        // evaluating a rule costs less the fewer modules its engine holds, and a rule
+        // that fails cannot disturb the others.
+        let compiled: Vec<Result<Option<Rule>, PolicyError>> = rule_packages
+            .par_iter()
+            .map(|p| compile_rule(&base, p, timer))
+            .collect();
         let mut rules: Vec<Rule> = Vec::new();
-        let mut seen_packages = HashMap::new();
-        for (pkg, file, text, builtin) in &packages {
-            if pkg.starts_with("data.opsgate.lib")
-                || seen_packages.insert(pkg.clone(), ()).is_some()
-            {
-                continue;
-            }
-            let declares_findings = text
-                .lines()
-                .any(|l| l.trim_start().starts_with("findings "));
-            let meta = match engine.eval_rule(format!("{pkg}.metadata")) {
-                Ok(v) if v != Value::Undefined => v,
-                _ => {
-                    if declares_findings {
+        for c in compiled {
+            match c {
+                Ok(Some(rule)) => {
+                    if let Some(other) = rules.iter().find(|r| r.meta.id == rule.meta.id) {
                         errors.push(PolicyError {
-                            file: file.clone(),
-                            message: format!("{pkg} defines `findings` but no `metadata` object"),
+                            file: rule.file.clone(),
+                            message: format!(
+                                "rule id {} is already defined by {}",
+                                rule.meta.id, other.file
+                            ),
                         });
+                        continue;
                     }
-                    continue;
+                    rules.push(rule);
                 }
-            };
-            let meta: RuleMeta = match serde_json::to_value(&meta).and_then(serde_json::from_value)
-            {
-                Ok(m) => m,
-                Err(e) => {
-                    errors.push(PolicyError {
-                        file: file.clone(),
-                        message: format!("invalid `metadata`: {e}"),
-                    });
-                    continue;
-                }
-            };
-            if let Some(other) = rules.iter().find(|r| r.meta.id == meta.id) {
-                errors.push(PolicyError {
-                    file: file.clone(),
-                    message: format!("rule id {} is already defined by {}", meta.id, other.file),
-                });
-                continue;
+                Ok(None) => {}
+                Err(e) => errors.push(e),
             }
-            rules.push(Rule {
-                meta,
-                file: file.clone(),
-                findings_rule: format!("{pkg}.findings"),
-                builtin: *builtin,
-                severity_override: false,
-            });
         }
         let (off, mut rules): (Vec<Rule>, Vec<Rule>) = rules
             .into_iter()
@@ -256,34 +260,36 @@ impl PolicySet {
             rules.push(meta_rule());
         }
         rules.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
-        let aggregates = add_aggregates(&mut engine, &rules, &mut errors);
-        // Evaluate once so that clones of the engine start prepared.
-        for r in rules.iter().filter(|r| !r.findings_rule.is_empty()) {
-            let _ = engine.eval_rule(r.findings_rule.clone());
-        }
-        for (rule, _) in aggregates.values() {
-            let _ = engine.eval_rule(rule.clone());
-        }
-        engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
-            limit: options.eval_timeout.unwrap_or(DEFAULT_EVAL_TIMEOUT),
-            check_interval: std::num::NonZeroU32::new(64).expect("non-zero"),
-        });
-        let tests = packages
-            .iter()
-            .filter(|(_, file, _, _)| file.ends_with("_test.rego"))
-            .flat_map(|(pkg, file, text, _)| {
-                test_rule_names(text).into_iter().map(move |name| RegoTest {
-                    file: file.clone(),
-                    rule: format!("{pkg}.{name}"),
-                    name,
+        // `opsgate test`: the tests reach into any package, so they run in one
+        // engine that holds everything.
+        let (test_engine, tests) = if tests.is_empty() {
+            (None, Vec::new())
+        } else {
+            let mut engine = base.clone();
+            for p in rule_packages.iter().chain(&tests) {
+                for m in &p.modules {
+                    // Problems in rule modules were reported above.
+                    let _ = engine.add_policy(m.file.clone(), m.text.clone());
+                }
+            }
+            let tests = tests
+                .iter()
+                .flat_map(|p| {
+                    p.modules.iter().flat_map(move |m| {
+                        test_rule_names(&m.text).into_iter().map(move |name| RegoTest {
+                            file: m.file.clone(),
+                            rule: format!("{}.{name}", p.name),
+                            name,
+                        })
+                    })
                 })
-            })
-            .collect();
+                .collect();
+            (Some(engine), tests)
+        };
         PolicySet {
-            engine,
+            test_engine,
             rules,
             errors,
-            aggregates,
             tests,
             inline: Default::default(),
             disabled,
@@ -292,7 +298,10 @@ impl PolicySet {
 
     /// Runs one Rego unit test: it passes when its rule evaluates to true.
     pub fn run_test(&self, test: &RegoTest) -> Result<(), String> {
-        let mut engine = self.engine();
+        let Some(engine) = &self.test_engine else {
+            return Err("no test modules were loaded".into());
+        };
+        let mut engine = engine.clone();
         engine.set_input(Value::from(empty_input()));
         match engine.eval_rule(test.rule.clone()) {
             Ok(Value::Bool(true)) => Ok(()),
@@ -310,121 +319,135 @@ impl PolicySet {
             .iter()
             .find(|r| r.meta.id.eq_ignore_ascii_case(id))
     }
+}
 
-    /// An engine for one worker thread (cheap: modules are shared).
-    pub fn engine(&self) -> Engine {
-        self.engine.clone()
+/// The modules of one Rego package (a package may span several files).
+struct Package {
+    /// `data.opsgate.rules.tel_001`
+    name: String,
+    modules: Vec<Module>,
+}
+
+impl Package {
+    /// A rule package declares `metadata` or `findings`; the rest are libraries.
+    fn is_rule(&self) -> bool {
+        self.modules.iter().any(|m| {
+            m.text.lines().any(|l| {
+                let l = l.trim_start();
+                ["metadata ", "metadata:", "findings ", "findings["]
+                    .iter()
+                    .any(|p| l.starts_with(p))
+            })
+        })
+    }
+
+    fn is_test(&self) -> bool {
+        self.modules.iter().all(|m| m.file.ends_with("_test.rego"))
     }
 }
 
-/// Compiles the modules into one engine. A module that parses but breaks the
-/// engine's analysis (a call to a built-in regorus lacks, such as `walk`) would
-/// make every rule fail; then the modules are added one by one, helper libraries
-/// first, and each that breaks the engine is left out and reported with its file.
-fn build_engine(
-    modules: Vec<Module>,
-    data: Value,
-    errors: &mut Vec<PolicyError>,
-) -> (Engine, Vec<(String, String, String, bool)>) {
-    let mut base = Engine::new();
-    base.set_rego_v0(false);
-    if let Err(e) = base.add_data(data) {
+/// Groups the modules by the package they declare, in load order. (Syntax errors
+/// are reported when the modules are compiled.)
+fn group_packages(modules: Vec<Module>) -> Vec<Package> {
+    let mut packages: Vec<Package> = Vec::new();
+    for m in modules {
+        let name = declared_package(&m.text);
+        match packages.iter_mut().find(|p| p.name == name) {
+            Some(p) => p.modules.push(m),
+            None => packages.push(Package {
+                name,
+                modules: vec![m],
+            }),
+        }
+    }
+    packages
+}
+
+/// `data.<path>` of the module's `package <path>` line ("" when there is none: the
+/// module then fails to compile and is reported).
+fn declared_package(text: &str) -> String {
+    text.lines()
+        .find_map(|l| l.trim_start().strip_prefix("package "))
+        .and_then(|rest| rest.split(['#', ' ', '\t', '\r']).find(|w| !w.is_empty()))
+        .map(|path| format!("data.{path}"))
+        .unwrap_or_default()
+}
+
+/// The engine every rule starts from: the data and the helper libraries. A library
+/// that breaks the engine's analysis (a call to a built-in regorus lacks, such as
+/// `walk`) is left out and reported with its file.
+fn library_engine(libraries: &[Package], data: Value, errors: &mut Vec<PolicyError>) -> Engine {
+    let mut engine = Engine::new();
+    engine.set_rego_v0(false);
+    if let Err(e) = engine.add_data(data) {
         errors.push(PolicyError {
             file: "data".into(),
             message: e.to_string(),
         });
     }
-    let mut engine = base.clone();
-    let mut packages = Vec::new();
-    let mut parsed = Vec::new();
-    for m in modules {
-        match engine.add_policy(m.file.clone(), m.text.clone()) {
-            Ok(pkg) => {
-                packages.push((pkg, m.file.clone(), m.text.clone(), m.builtin));
-                parsed.push(m);
-            }
-            Err(e) => errors.push(PolicyError {
-                file: m.file,
-                message: e.to_string(),
-            }),
-        }
-    }
-    if prepares(&mut engine) {
-        return (engine, packages);
-    }
-    // Helper libraries first: the rules import them.
-    parsed.sort_by_key(|m| {
-        !m.text
-            .lines()
-            .any(|l| l.trim_start().starts_with("package") && l.contains(".lib"))
-    });
-    let mut engine = base;
-    let mut packages = Vec::new();
-    for m in parsed {
+    for p in libraries {
         let mut candidate = engine.clone();
-        let pkg = match candidate.add_policy(m.file.clone(), m.text.clone()) {
-            Ok(pkg) => pkg,
-            Err(e) => {
-                errors.push(PolicyError {
-                    file: m.file,
-                    message: e.to_string(),
-                });
-                continue;
-            }
-        };
-        match candidate.eval_query("true".into(), false) {
-            Ok(_) => {
-                engine = candidate;
-                packages.push((pkg, m.file, m.text, m.builtin));
-            }
+        let added = p
+            .modules
+            .iter()
+            .try_for_each(|m| candidate.add_policy(m.file.clone(), m.text.clone()).map(drop));
+        match added.and_then(|_| candidate.eval_query("true".into(), false).map(drop)) {
+            Ok(()) => engine = candidate,
             Err(e) => errors.push(PolicyError {
-                file: m.file,
+                file: p.modules[0].file.clone(),
                 message: format!("left out, it cannot be compiled: {e}"),
             }),
         }
     }
-    (engine, packages)
+    engine
 }
 
-/// Whether the engine's analysis of all its modules succeeds.
-fn prepares(engine: &mut Engine) -> bool {
-    engine.eval_query("true".into(), false).is_ok()
-}
-
-/// Adds `package opsgate_aggregate` with one array per format whose i-th element
-/// is the findings of the i-th rule covering that format (`[]` when undefined).
-fn add_aggregates(
-    engine: &mut Engine,
-    rules: &[Rule],
-    errors: &mut Vec<PolicyError>,
-) -> BTreeMap<String, (String, Vec<usize>)> {
-    let mut by_format: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, r) in rules.iter().enumerate() {
-        for f in &r.meta.formats {
-            by_format.entry(f.clone()).or_default().push(i);
-        }
+/// One rule's engine, prepared (evaluated once, so clones skip the analysis), and
+/// its metadata. `None` for a package without `metadata` and `findings`.
+fn compile_rule(
+    base: &Engine,
+    package: &Package,
+    timer: regorus::utils::limits::ExecutionTimerConfig,
+) -> Result<Option<Rule>, PolicyError> {
+    let file = package.modules[0].file.clone();
+    let error = |message: String| PolicyError {
+        file: file.clone(),
+        message,
+    };
+    let mut engine = base.clone();
+    for m in &package.modules {
+        engine
+            .add_policy(m.file.clone(), m.text.clone())
+            .map_err(|e| error(e.to_string()))?;
     }
-    let mut module = String::from("package opsgate_aggregate\n");
-    let mut out = BTreeMap::new();
-    for (n, (format, indexes)) in by_format.into_iter().enumerate() {
-        let name = format!("format_{n}");
-        module.push_str(&format!("\n{name} := [\n"));
-        for &i in &indexes {
-            module.push_str(&format!("\t[f | some f in {}],\n", rules[i].findings_rule));
+    engine.set_input(Value::from(empty_input()));
+    let meta = match engine.eval_rule(format!("{}.metadata", package.name)) {
+        Ok(Value::Undefined) => {
+            return Err(error(format!(
+                "{} defines `findings` but no `metadata` object",
+                package.name
+            )))
         }
-        module.push_str("]\n");
-        out.insert(format, (format!("data.opsgate_aggregate.{name}"), indexes));
+        Ok(v) => v,
+        Err(e) => return Err(error(format!("left out, it cannot be compiled: {e}"))),
+    };
+    let meta: RuleMeta = serde_json::to_value(&meta)
+        .and_then(serde_json::from_value)
+        .map_err(|e| error(format!("invalid `metadata`: {e}")))?;
+    let findings_rule = format!("{}.findings", package.name);
+    // Evaluating `findings` once on an empty input checks that it compiles.
+    if let Err(e) = engine.eval_rule(findings_rule.clone()) {
+        return Err(error(format!("left out, it cannot be compiled: {e}")));
     }
-    match engine.add_policy("<aggregate>".into(), module) {
-        Ok(_) => out,
-        Err(e) => {
-            errors.push(PolicyError {
-                file: "<aggregate>".into(),
-                message: e.to_string(),
-            });
-            BTreeMap::new()
-        }
-    }
+    engine.set_execution_timer_config(timer);
+    Ok(Some(Rule {
+        meta,
+        file,
+        findings_rule,
+        builtin: package.modules.iter().all(|m| m.builtin),
+        severity_override: false,
+        engine: Some(CompiledRule(engine)),
+    }))
 }
 
 /// Names of the `test_*` rules a module defines (one per distinct name).
