@@ -61,6 +61,7 @@
 # ones, which are the same unless the plan also changes the protection.)
 package opsgate.rules.dep_001
 
+import data.opsgate.graph
 import data.opsgate.lib
 
 metadata := {
@@ -139,7 +140,7 @@ trails := lib.resources_of(["aws_cloudtrail"], ["AWS::CloudTrail::Trail"])
 # Log groups a trail delivers to, through a reference (Ref, Fn::GetAtt, Fn::Sub) ...
 audit_log_groups contains e.to if {
 	some t in trails
-	some e in object.get(lib.edges_from, t.address, set())
+	some e in object.get(graph.edges_from, t.address, set())
 	e.via != "DependsOn"
 	some prop in ["CloudWatchLogsLogGroupArn", "cloud_watch_logs_group_arn"]
 	lib.has_prefix(e.path, ["properties", prop])

@@ -29,6 +29,7 @@
 # configuration's references.
 package opsgate.rules.dep_006
 
+import data.opsgate.graph
 import data.opsgate.lib
 
 metadata := {
@@ -115,7 +116,7 @@ attachment_types := {"aws_autoscaling_attachment", "aws_autoscaling_traffic_sour
 # Groups named by an attachment resource, found through the edges into each group.
 tf_attached_by[to] contains from.address if {
 	lib.is_terraform
-	some to, edges in lib.edges_to
+	some to, edges in graph.edges_to
 	some e in edges
 	lib.has_prefix(e.path, ["properties", "autoscaling_group_name"])
 	from := input.resources[e.from]

@@ -38,6 +38,7 @@
 # configuration's references, as in Terraform configuration.
 package opsgate.rules.dep_012
 
+import data.opsgate.graph
 import data.opsgate.lib
 
 metadata := {
@@ -75,7 +76,7 @@ name_pattern := lib.param(metadata.id, "name_pattern", metadata.parameters.name_
 
 # Buckets a CodePipeline stores its artifacts in, through the edges into each bucket.
 artifact_store[to] if {
-	some to, edges in lib.edges_to
+	some to, edges in graph.edges_to
 	some e in edges
 	from := input.resources[e.from]
 	from.type in {"AWS::CodePipeline::Pipeline", "aws_codepipeline"}
@@ -145,7 +146,7 @@ tf_versionings := lib.resources("aws_s3_bucket_versioning")
 versioned_by_edge[to] contains v.address if {
 	lib.is_terraform
 	some v in tf_versionings
-	some e in object.get(lib.edges_from, v.address, set())
+	some e in object.get(graph.edges_from, v.address, set())
 	lib.has_prefix(e.path, ["properties", "bucket"])
 	to := e.to
 }
@@ -162,7 +163,7 @@ unresolved_versioning if {
 	some v in tf_versionings
 	lib.is_unknown(lib.get(v, ["properties", "bucket"]))
 	count([e |
-		some e in object.get(lib.edges_from, v.address, set())
+		some e in object.get(graph.edges_from, v.address, set())
 		lib.has_prefix(e.path, ["properties", "bucket"])
 	]) == 0
 }

@@ -25,6 +25,7 @@
 # configuration's references, as in Terraform configuration.
 package opsgate.rules.evt_004
 
+import data.opsgate.graph
 import data.opsgate.lib
 
 metadata := {
@@ -93,7 +94,7 @@ alarms := lib.resources_of(["aws_cloudwatch_metric_alarm", "aws_cloudwatch_compo
 
 notified[e.to] contains a.address if {
 	some a in alarms
-	some e in object.get(lib.edges_from, a.address, set())
+	some e in object.get(graph.edges_from, a.address, set())
 	not e.via in {"DependsOn", "depends_on"}
 	some prop in names.actions
 	lib.paths_overlap(e.path, ["properties", prop])
@@ -116,7 +117,7 @@ subscriptions := lib.resources("aws_sns_topic_subscription")
 # By reference at the subscription's topic.
 subscribed contains e.to if {
 	some s in subscriptions
-	some e in object.get(lib.edges_from, s.address, set())
+	some e in object.get(graph.edges_from, s.address, set())
 	not e.via in {"DependsOn", "depends_on"}
 	lib.paths_overlap(e.path, ["properties", names.topic_arn])
 }
@@ -140,7 +141,7 @@ subscribed contains e.to if {
 	lib.is_cloudformation
 	some fn in lib.resources("aws_lambda_function")
 	fn.type == "AWS::Serverless::Function"
-	some e in object.get(lib.edges_from, fn.address, set())
+	some e in object.get(graph.edges_from, fn.address, set())
 	count(e.path) >= 5
 	array.slice(e.path, 0, 2) == ["properties", "Events"]
 	e.path[3] == "Properties"
@@ -175,7 +176,7 @@ unresolved_subscription if {
 }
 
 topic_edge(s) if {
-	some e in object.get(lib.edges_from, s.address, set())
+	some e in object.get(graph.edges_from, s.address, set())
 	not e.via in {"DependsOn", "depends_on"}
 	lib.paths_overlap(e.path, ["properties", names.topic_arn])
 }

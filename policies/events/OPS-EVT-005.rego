@@ -24,6 +24,7 @@
 # configuration's references, as in Terraform configuration.
 package opsgate.rules.evt_005
 
+import data.opsgate.graph
 import data.opsgate.lib
 
 metadata := {
@@ -137,7 +138,7 @@ findings contains f if {
 # Rules a target points at through a reference in its `rule` argument.
 targeted contains e.to if {
 	some t in tf_targets
-	some e in object.get(lib.edges_from, t.address, set())
+	some e in object.get(graph.edges_from, t.address, set())
 	not e.via in {"DependsOn", "depends_on"}
 	lib.paths_overlap(e.path, ["properties", "rule"])
 }
@@ -176,7 +177,7 @@ known_rule_names contains name if {
 }
 
 targets_a_rule(t) if {
-	some e in object.get(lib.edges_from, t.address, set())
+	some e in object.get(graph.edges_from, t.address, set())
 	lib.paths_overlap(e.path, ["properties", "rule"])
 	input.resources[e.to].type == "aws_cloudwatch_event_rule"
 }

@@ -34,6 +34,7 @@
 # configuration's references, as in Terraform configuration.
 package opsgate.rules.evt_006
 
+import data.opsgate.graph
 import data.opsgate.lib
 
 metadata := {
@@ -109,7 +110,7 @@ at_target(e, src) if {
 invokers[fn] contains label if {
 	some src in sources
 	some s in lib.resources_of([src.kind], [])
-	some e in object.get(lib.edges_from, s.address, set())
+	some e in object.get(graph.edges_from, s.address, set())
 	not e.via in {"DependsOn", "depends_on"}
 	fn := e.to
 	fn in function_addrs
@@ -139,7 +140,7 @@ config_fn_prop := "function_name" if lib.is_terraform
 
 covered_by_config[fn] contains c.address if {
 	some c in invoke_configs
-	some e in object.get(lib.edges_from, c.address, set())
+	some e in object.get(graph.edges_from, c.address, set())
 	not e.via in {"DependsOn", "depends_on"}
 	lib.has_prefix(e.path, ["properties", config_fn_prop])
 	fn := e.to
@@ -150,7 +151,7 @@ blind_config if {
 	some c in invoke_configs
 	lib.is_unknown(lib.get(c, ["properties", config_fn_prop]))
 	count([e |
-		some e in object.get(lib.edges_from, c.address, set())
+		some e in object.get(graph.edges_from, c.address, set())
 		lib.has_prefix(e.path, ["properties", config_fn_prop])
 	]) == 0
 }

@@ -32,6 +32,7 @@
 # in Terraform configuration.
 package opsgate.rules.evt_007
 
+import data.opsgate.graph
 import data.opsgate.lib
 
 metadata := {
@@ -140,7 +141,7 @@ dlq contains q.address if {
 # Terraform: queues that an aws_sqs_queue_redrive_policy gives a redrive policy.
 has_policy_resource contains e.to if {
 	some r in redrive_policy_resources
-	some e in object.get(lib.edges_from, r.address, set())
+	some e in object.get(graph.edges_from, r.address, set())
 	lib.paths_overlap(e.path, ["properties", "queue_url"])
 }
 
@@ -152,7 +153,7 @@ unresolved_policy_resource if {
 }
 
 queue_url_edge(r) if {
-	some e in object.get(lib.edges_from, r.address, set())
+	some e in object.get(graph.edges_from, r.address, set())
 	lib.paths_overlap(e.path, ["properties", "queue_url"])
 }
 

@@ -27,6 +27,7 @@
 # configuration's references, as in Terraform configuration.
 package opsgate.rules.evt_008
 
+import data.opsgate.graph
 import data.opsgate.lib
 
 metadata := {
@@ -94,7 +95,7 @@ stream_arn(v) if {
 reads_stream(m) if stream_arn(lib.get(m, ["properties", names.arn]))
 
 reads_stream(m) if {
-	some e in object.get(lib.edges_from, m.address, set())
+	some e in object.get(graph.edges_from, m.address, set())
 	not e.via in {"DependsOn", "depends_on"}
 	lib.paths_overlap(e.path, ["properties", names.arn])
 	target := input.resources[e.to]

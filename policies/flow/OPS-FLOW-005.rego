@@ -22,6 +22,7 @@
 # configuration's references, as in Terraform configuration.
 package opsgate.rules.flow_005
 
+import data.opsgate.graph
 import data.opsgate.lib
 
 metadata := {
@@ -72,7 +73,7 @@ policies_attr := "managed_policy_arns" if lib.is_terraform
 
 # Resources of `kind` that `r` references at or below `path`.
 targets(r, path, kind) := {e.to |
-	some e in object.get(lib.edges_from, r.address, set())
+	some e in object.get(graph.edges_from, r.address, set())
 	not e.via in {"DependsOn", "depends_on"}
 	lib.has_prefix(e.path, path)
 	input.resources[e.to].kind == kind

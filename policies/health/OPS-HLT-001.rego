@@ -30,6 +30,8 @@
 # name whatever it references, and the rule stays silent for those resources.
 package opsgate.rules.hlt_001
 
+import data.opsgate.graph
+import data.opsgate.alarms
 import data.opsgate.lib
 
 metadata := {
@@ -84,8 +86,8 @@ fix(r) := sprintf("add an aws_cloudwatch_metric_alarm on AWS/Lambda Errors with 
 # an unknown Name) and `path` where the value sits (edges from the alarm at or below it
 # are the references it makes).
 
-# The dimensions of every metric alarm (lib.alarm_dimension_slots), built once.
-slots := lib.alarm_dimension_slots
+# The dimensions of every metric alarm (alarms.dimension_slots), built once.
+slots := alarms.dimension_slots
 
 # Slot `s` may hold a dimension of `kind`.
 slot_for(s, kind) if s.name in dimensions[kind]
@@ -97,7 +99,7 @@ slot_for(s, kind) if {
 
 # Resources each slot references (an edge at, below or above the slot's value).
 slot_targets(s) := {e.to |
-	some e in object.get(lib.edges_from, s.alarm, set())
+	some e in object.get(graph.edges_from, s.alarm, set())
 	not e.via in {"DependsOn", "depends_on"}
 	lib.paths_overlap(e.path, s.path)
 }

@@ -34,6 +34,7 @@
 # name whatever it references, and the rule stays silent for those resources.
 package opsgate.rules.hlt_002
 
+import data.opsgate.graph
 import data.opsgate.lib
 
 metadata := {
@@ -91,7 +92,7 @@ policy_value(v) := json.unmarshal(v) if {
 # By reference: an edge at or below the redrive policy to a queue.
 dlq_of contains [e.to, r.address] if {
 	some r in redrive_sources
-	some e in object.get(lib.edges_from, r.address, set())
+	some e in object.get(graph.edges_from, r.address, set())
 	not e.via in {"DependsOn", "depends_on"}
 	lib.paths_overlap(e.path, ["properties", names.redrive])
 	e.to in queue_addrs
@@ -212,7 +213,7 @@ dim_paths contains [a, p] if some [a, p] in unknown_dims
 # Queues an alarm's QueueName dimension refers to.
 alarmed contains e.to if {
 	some [a, p] in dim_paths
-	some e in object.get(lib.edges_from, a, set())
+	some e in object.get(graph.edges_from, a, set())
 	not e.via in {"DependsOn", "depends_on"}
 	lib.paths_overlap(e.path, p)
 }
@@ -262,7 +263,7 @@ namespace_name := "Namespace" if lib.is_cloudformation
 namespace_name := "namespace" if lib.is_terraform
 
 refers(a, p) if {
-	some e in object.get(lib.edges_from, a, set())
+	some e in object.get(graph.edges_from, a, set())
 	not e.via in {"DependsOn", "depends_on"}
 	lib.paths_overlap(e.path, p)
 }

@@ -37,6 +37,8 @@
 # name whatever it references, and the rule stays silent for those resources.
 package opsgate.rules.hlt_003
 
+import data.opsgate.graph
+import data.opsgate.alarms
 import data.opsgate.lib
 
 metadata := {
@@ -108,7 +110,7 @@ gives_value(e, kind) if {
 # Alarms that reference an ELBv2 load balancer under LoadBalancer with the wrong value.
 wrong_value[e.to] contains sprintf("%s (%s)", [s.alarm, form(e)]) if {
 	some s in slots
-	some e in object.get(lib.edges_from, s.alarm, set())
+	some e in object.get(graph.edges_from, s.alarm, set())
 	not e.via in {"DependsOn", "depends_on"}
 	lib.paths_overlap(e.path, s.path)
 	kind := input.resources[e.to].kind
@@ -166,8 +168,8 @@ fix(r) := sprintf("add an aws_cloudwatch_metric_alarm on AWS/ApplicationELB or A
 # an unknown Name) and `path` where the value sits (edges from the alarm at or below it
 # are the references it makes).
 
-# The dimensions of every metric alarm (lib.alarm_dimension_slots), built once.
-slots := lib.alarm_dimension_slots
+# The dimensions of every metric alarm (alarms.dimension_slots), built once.
+slots := alarms.dimension_slots
 
 # Slot `s` may hold a dimension of `kind`.
 slot_for(s, kind) if s.name in dimensions[kind]
@@ -179,7 +181,7 @@ slot_for(s, kind) if {
 
 # Resources each slot references (an edge at, below or above the slot's value).
 slot_targets(s) := {e.to |
-	some e in object.get(lib.edges_from, s.alarm, set())
+	some e in object.get(graph.edges_from, s.alarm, set())
 	not e.via in {"DependsOn", "depends_on"}
 	lib.paths_overlap(e.path, s.path)
 }
@@ -196,7 +198,7 @@ literal_names[kind][name] contains r.address if {
 
 covered contains t if {
 	some s in slots
-	some e in object.get(lib.edges_from, s.alarm, set())
+	some e in object.get(graph.edges_from, s.alarm, set())
 	not e.via in {"DependsOn", "depends_on"}
 	lib.paths_overlap(e.path, s.path)
 	t := e.to

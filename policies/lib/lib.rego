@@ -1,7 +1,13 @@
 # Helpers every policy meets: resources by kind, unknown values, truthy values,
-# findings, configured parameters and reverse references. Joins go through the
-# indexes here (built once per evaluation), so a rule stays linear in the unit's size.
+# findings, configured parameters and references. Joins go through indexes built once
+# per evaluation (data.opsgate.graph, data.opsgate.types), so a rule stays linear in the
+# unit's size.
+#
+# This package holds functions and only cheap rules: regorus evaluates every rule of
+# a package the first time any of them is referenced, so each index lives in its own
+# package (graph, types, alarms) and is built only for the rules that use it.
 package opsgate.lib
+
 
 # The resources of one canonical kind, in address order.
 resources(kind) := [input.resources[a] | some a in object.get(input.by_kind, kind, [])]
@@ -14,15 +20,24 @@ is_unknown(v) if {
 
 # The value at `path` below `obj`: the first unknown on the way if there is one
 # (so callers stay silent), null when absent.
+# Fast path: a value found at the full path has no unknown above it (an unknown is
+# {"$unknown": ...}, which has no deeper keys), so the prefixes are only searched when
+# nothing is found.
 get(obj, path) := v if {
+	v := object.get(obj, path, null)
+	v != null
+} else := v if {
+	v := first_unknown(obj, path)
+}
+
+first_unknown(obj, path) := unknowns[0] if {
 	unknowns := [u |
 		some i in numbers.range(0, count(path))
 		u := object.get(obj, array.slice(path, 0, i), null)
 		is_unknown(u)
 	]
 	count(unknowns) > 0
-	v := unknowns[0]
-} else := object.get(obj, path, null)
+} else := null
 
 # A known value is absent (null) — not unknown.
 is_absent(v) if v == null
@@ -49,22 +64,10 @@ finding(r, path, message) := {"resource": r.address, "path": path, "message": me
 # (`default` is a Rego keyword, so the fallback parameter cannot be named that.)
 param(id, name, fallback) := object.get(data.opsgate.config, ["rules", id, name], fallback)
 
-# Edges that point at each address: edges_to[address] is the set of edges into it.
-edges_to[to] contains e if {
-	some e in input.edges
-	to := e.to
-}
-
-# Edges that leave each address.
-edges_from[from] contains e if {
-	some e in input.edges
-	from := e.from
-}
-
 # Addresses that `addr` references (through any property; ordering-only
 # dependencies, CloudFormation DependsOn and Terraform depends_on, excluded).
 references(addr) := {e.to |
-	some e in object.get(edges_from, addr, set())
+	some e in object.get(data.opsgate.graph.edges_from, addr, set())
 	not e.via in {"DependsOn", "depends_on"}
 }
 
@@ -73,7 +76,7 @@ references(addr) := {e.to |
 # each once, in address order.
 resources_of(kinds, types) := [input.resources[a] | some a in sort(addrs)] if {
 	of_kind := {a | some k in kinds; some a in object.get(input.by_kind, k, [])}
-	of_type := {a | some t in types; some a in object.get(by_type, t, set())}
+	of_type := {a | some t in types; some a in object.get(data.opsgate.types.by_type, t, set())}
 	addrs := of_kind | of_type
 }
 
@@ -95,15 +98,8 @@ is_empty(v) if v == []
 
 is_empty(v) if v == {}
 
-# Addresses per native type (`Custom::LogRetention`, ...), for types that have no
-# canonical kind; built once per evaluation like `by_kind`.
-by_type[t] contains a if {
-	some a, r in input.resources
-	t := r.type
-}
-
 # The resources of one native type, in address order.
-resources_of_type(t) := [input.resources[a] | some a in sort(object.get(by_type, t, set()))]
+resources_of_type(t) := [input.resources[a] | some a in sort(object.get(data.opsgate.types.by_type, t, set()))]
 
 # Path `path` starts with `prefix` (both arrays), e.g. an edge path below a property.
 has_prefix(path, prefix) if {
@@ -147,7 +143,7 @@ is_plan if input.format == "terraform-plan"
 # from it at `path`, below it, or on the way to it (a whole block or list built from
 # one expression).
 referenced_at(addr, path) if {
-	some e in object.get(edges_from, addr, set())
+	some e in object.get(data.opsgate.graph.edges_from, addr, set())
 	not e.via in {"DependsOn", "depends_on"}
 	paths_overlap(e.path, path)
 }
@@ -164,70 +160,3 @@ replaced_by_plan(r) if {
 	"delete" in object.get(r, ["meta", "actions"], [])
 }
 
-# Every dimension of every metric alarm, plain and metric math: one slot per
-# dimension, {"alarm", "name", "path", "value"}, with `name` null when it cannot be
-# known (an unknown Dimensions list or dimensions map, or an unknown Name) and `path`
-# where the value sits (edges from the alarm at or below it are its references).
-# Rules that ask "does an alarm watch X" join on these (OPS-HLT-001/003/004/005).
-
-# CloudFormation: Dimensions, and Metrics[*].MetricStat.Metric.Dimensions (metric math).
-# Terraform: dimensions, and metric_query[*].metric[*].dimensions (metric math).
-alarm_dimension_lists(a) := {["properties", "Dimensions"]} | {p |
-	metrics := get(a, ["properties", "Metrics"])
-	is_array(metrics)
-	some j, _ in metrics
-	p := ["properties", "Metrics", j, "MetricStat", "Metric", "Dimensions"]
-} if is_cloudformation
-
-alarm_dimension_lists(a) := {["properties", "dimensions"]} | {p |
-	queries := get(a, ["properties", "metric_query"])
-	is_array(queries)
-	some j, q in queries
-	metric := get(q, ["metric"])
-	is_array(metric)
-	some k, _ in metric
-	p := ["properties", "metric_query", j, "metric", k, "dimensions"]
-} if is_terraform
-
-# A whole list/map (or the Metrics/metric_query above it) that cannot be known.
-alarm_dimension_slots contains {"alarm": a.address, "name": null, "path": p, "value": v} if {
-	some a in resources("aws_cloudwatch_metric_alarm")
-	some p in alarm_dimension_lists(a)
-	v := get(a, p)
-	is_unknown(v)
-}
-
-alarm_dimension_slots contains {"alarm": a.address, "name": null, "path": p, "value": v} if {
-	some a in resources("aws_cloudwatch_metric_alarm")
-	some p in [["properties", "Metrics"], ["properties", "metric_query"]]
-	v := get(a, p)
-	is_unknown(v)
-}
-
-# CloudFormation: a list of {Name, Value}.
-alarm_dimension_slots contains {"alarm": a.address, "name": name, "path": array.concat(p, [i, "Value"]), "value": value} if {
-	is_cloudformation
-	some a in resources("aws_cloudwatch_metric_alarm")
-	some p in alarm_dimension_lists(a)
-	dims := get(a, p)
-	is_array(dims)
-	some i, d in dims
-	n := get(d, ["Name"])
-	name := dimension_name(n)
-	value := get(d, ["Value"])
-}
-
-# Terraform: a map of name = value.
-alarm_dimension_slots contains {"alarm": a.address, "name": name, "path": array.concat(p, [name]), "value": value} if {
-	is_terraform
-	some a in resources("aws_cloudwatch_metric_alarm")
-	some p in alarm_dimension_lists(a)
-	dims := get(a, p)
-	is_object(dims)
-	not is_unknown(dims)
-	some name, value in dims
-}
-
-dimension_name(n) := n if is_string(n)
-
-dimension_name(n) := null if is_unknown(n)

@@ -24,6 +24,7 @@
 # known only after apply is unknown and stays silent.
 package opsgate.rules.tel_012
 
+import data.opsgate.graph
 import data.opsgate.lib
 
 metadata := {
@@ -111,7 +112,7 @@ clusters_of(db) := {c |
 }
 
 linked(db, c) if {
-	some e in object.get(lib.edges_from, db.address, set())
+	some e in object.get(graph.edges_from, db.address, set())
 	e.to == c.address
 	lib.has_prefix(e.path, ["properties", names.cluster])
 }

@@ -33,6 +33,7 @@
 # module boundaries) silences the rule as above.
 package opsgate.rules.tel_017
 
+import data.opsgate.graph
 import data.opsgate.lib
 
 metadata := {
@@ -142,7 +143,7 @@ subnet_flow_logs[vpc] contains e.from if {
 	lib.has_prefix(e.path, ["properties", "subnet_id"])
 	input.resources[e.from].kind == "aws_flow_log"
 	input.resources[e.to].kind == "aws_subnet"
-	some e2 in object.get(lib.edges_from, e.to, set())
+	some e2 in object.get(graph.edges_from, e.to, set())
 	lib.has_prefix(e2.path, ["properties", "vpc_id"])
 	input.resources[e2.to].kind == "aws_vpc"
 	vpc := e2.to
