@@ -1,70 +1,135 @@
 //! The JSON report of DESIGN.md: stable and versioned; other tools rely on it.
+//!
+//! Serialised straight from borrowed views of the findings (no intermediate
+//! `serde_json::Value` tree, which cost three times the report's size in memory).
 
-use serde_json::{json, Value as J};
+use serde::Serialize;
 
-use crate::scan::ScanResult;
+use crate::finding::{Finding, Suppression};
+use crate::scan::{InputError, ScanResult};
 
 /// Bump only with a migration note: consumers parse this.
 pub const REPORT_VERSION: u32 = 1;
 
-pub fn render(result: &ScanResult) -> String {
-    let findings: Vec<J> = result
-        .findings
-        .iter()
-        .map(|f| {
-            json!({
-                "rule": f.rule,
-                "severity": f.severity.as_str(),
-                "title": f.title,
-                "message": f.message,
-                "file": f.file.display,
-                "line": f.start.line,
-                "column": f.start.column,
-                "end_line": f.end.line,
-                "end_column": f.end.column,
-                "resource": f.resource,
-                "resource_type": f.resource_type,
-                "cdk_path": f.cdk_path,
-                "fingerprint": f.fingerprint,
-                "suppressed": f.suppressed,
-            })
-        })
-        .collect();
-    let errors: Vec<J> = result
-        .errors
-        .iter()
-        .map(|e| {
-            let (line, column) = e
-                .position()
-                .map_or((J::Null, J::Null), |(l, c)| (json!(l), json!(c)));
-            json!({"file": e.file, "line": line, "column": column, "message": e.message})
-        })
-        .collect();
-    let counted = result
-        .findings
-        .iter()
-        .filter(|f| f.suppressed.is_none())
-        .count();
-    let mut summary = json!({
-        "files": result.stats.files,
-        "units": result.stats.units,
-        "resources": result.stats.resources,
-        "skipped": result.stats.skipped,
-        "findings": counted,
-        "errors": result.errors.len(),
-    });
-    // Added in version 1 without breaking it: present only with --baseline.
-    if let Some((entries, stale)) = result.baseline {
-        summary["baseline"] = json!({"entries": entries, "stale": stale});
+#[derive(Serialize)]
+struct Report<'a> {
+    version: u32,
+    tool: Tool,
+    findings: Vec<FindingView<'a>>,
+    errors: Vec<ErrorView<'a>>,
+    summary: Summary,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct FindingView<'a> {
+    rule: &'a str,
+    severity: &'static str,
+    title: &'a str,
+    message: &'a str,
+    file: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    resource: &'a str,
+    resource_type: &'a str,
+    cdk_path: Option<&'a str>,
+    fingerprint: &'a str,
+    suppressed: Option<&'a Suppression>,
+}
+
+impl<'a> From<&'a Finding> for FindingView<'a> {
+    fn from(f: &'a Finding) -> Self {
+        FindingView {
+            rule: &f.rule,
+            severity: f.severity.as_str(),
+            title: &f.title,
+            message: &f.message,
+            file: &f.file.display,
+            line: f.start.line,
+            column: f.start.column,
+            end_line: f.end.line,
+            end_column: f.end.column,
+            resource: &f.resource,
+            resource_type: &f.resource_type,
+            cdk_path: f.cdk_path.as_deref(),
+            fingerprint: &f.fingerprint,
+            suppressed: f.suppressed.as_ref(),
+        }
     }
-    let report = json!({
-        "version": REPORT_VERSION,
-        "tool": {"name": "opsgate", "version": env!("CARGO_PKG_VERSION")},
-        "findings": findings,
-        "errors": errors,
-        "summary": summary,
-    });
-    let mut out = serde_json::to_string_pretty(&report).expect("JSON values serialise");
+}
+
+#[derive(Serialize)]
+struct ErrorView<'a> {
+    file: &'a str,
+    line: Option<usize>,
+    column: Option<usize>,
+    message: &'a str,
+}
+
+impl<'a> From<&'a InputError> for ErrorView<'a> {
+    fn from(e: &'a InputError) -> Self {
+        let position = e.position();
+        ErrorView {
+            file: &e.file,
+            line: position.map(|(l, _)| l),
+            column: position.map(|(_, c)| c),
+            message: &e.message,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Summary {
+    files: usize,
+    units: usize,
+    resources: usize,
+    skipped: usize,
+    findings: usize,
+    errors: usize,
+    /// Added in version 1 without breaking it: present only with --baseline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<BaselineSummary>,
+}
+
+#[derive(Serialize)]
+struct BaselineSummary {
+    entries: usize,
+    stale: usize,
+}
+
+pub fn render(result: &ScanResult) -> String {
+    let report = Report {
+        version: REPORT_VERSION,
+        tool: Tool {
+            name: "opsgate",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        findings: result.findings.iter().map(FindingView::from).collect(),
+        errors: result.errors.iter().map(ErrorView::from).collect(),
+        summary: Summary {
+            files: result.stats.files,
+            units: result.stats.units,
+            resources: result.stats.resources,
+            skipped: result.stats.skipped,
+            findings: result
+                .findings
+                .iter()
+                .filter(|f| f.suppressed.is_none())
+                .count(),
+            errors: result.errors.len(),
+            baseline: result
+                .baseline
+                .map(|(entries, stale)| BaselineSummary { entries, stale }),
+        },
+    };
+    let mut out = serde_json::to_string_pretty(&report).expect("the report serialises");
     out.push('\n');
     out
 }
