@@ -281,6 +281,9 @@ def main():
         if r is None:
             t["note"] = "--quick" if a.quick else "row missing"
             return t
+        if rid == "opsgate-x25" and a.replicas != 25:
+            t["note"] = f"the target is for ×25; this run replicated ×{a.replicas}"
+            return t
         v = measure(r)
         if v is None:
             t["status"] = "NOT MET"
@@ -315,8 +318,8 @@ def main():
         target("≥ 20× faster than cfn-lint (CloudFormation set)", "cfn-lint", lambda r: r["ratio"], 20, "x"),
         target("≥ 100× faster than checkov (corpus)", "checkov", lambda r: r["ratio"], 100, "x"),
         target("one template < 50 ms", "opsgate-one", lambda r: r["wall_median_s"], 0.050, "s"),
-        target(f"corpus ×{a.replicas} < 25 s", "opsgate-x25", lambda r: r["wall_median_s"], 25.0, "s"),
-        target(f"corpus ×{a.replicas} < 500 MB peak memory", "opsgate-x25", lambda r: r["max_rss_mb"], 500, "MB"),
+        target("corpus ×25 < 25 s", "opsgate-x25", lambda r: r["wall_median_s"], 25.0, "s"),
+        target("corpus ×25 < 500 MB peak memory", "opsgate-x25", lambda r: r["max_rss_mb"], 500, "MB"),
     ]
     lines.append("| target | measured | |")
     lines.append("|---|---:|---|")
