@@ -59,7 +59,10 @@ def terraform(schema_file: pathlib.Path):
         t for t, s in aws["resource_schemas"].items()
         if "tags" in s["block"].get("attributes", {})
     ]
-    return sorted((set(types) - NOT_RESOURCE_TAGS) | {"aws_autoscaling_group"})
+    # type -> where its tags are: an object, like the CloudFormation side, so that a
+    # policy looks a type up instead of scanning a list.
+    taggable = (set(types) - NOT_RESOURCE_TAGS) | {"aws_autoscaling_group"}
+    return {t: ("tag" if t == "aws_autoscaling_group" else "tags") for t in sorted(taggable)}
 
 
 def main():

@@ -92,19 +92,16 @@ findings contains f if {
 # dotnetcore3.1 -> dotnet, go1.x -> provided, since Go runs on the OS-only runtimes).
 family(id) := table[id].family
 
-# The newest runtime of each family in the table (latest deprecation date). A rule,
-# not a function: computed once per evaluation however many functions a unit has.
-newest := {fam: max(dated)[1] |
-	some fam in {entry.family | some entry in table}
-	dated := {[entry.deprecation, other] |
-		some other, entry in table
-		entry.family == fam
-		is_string(entry.deprecation)
-	}
-	count(dated) > 0
-}
-
-successor(id) := newest[family(id)]
+# The newest runtime of the same family in the table (latest deprecation date).
+# Computed only for runtimes that have a finding (a function, not a rule: regorus
+# evaluates every rule of a package on each evaluation), with the family looked up
+# once.
+successor(id) := max({[entry.deprecation, other] |
+	fam := family(id)
+	some other, entry in table
+	entry.family == fam
+	is_string(entry.deprecation)
+})[1]
 
 fix(runtime) := sprintf("change %s to %s (or another supported %s runtime) and test the function", [attribute, s, family(runtime)]) if {
 	s := successor(runtime)

@@ -67,8 +67,6 @@ required := [k | some k in lib.param(metadata.id, "required_tags", metadata.para
 # Keys the CloudFormation stack supplies at deploy time.
 stack_tags := {k | some k in lib.param(metadata.id, "stack_tags", metadata.parameters.stack_tags)}
 
-terraform_taggable := {t | some t in data.opsgate.data.taggable.terraform}
-
 taggable(r) if {
 	lib.is_cloudformation
 	data.opsgate.data.taggable.cloudformation[r.type]
@@ -76,7 +74,7 @@ taggable(r) if {
 
 taggable(r) if {
 	lib.is_terraform
-	r.type in terraform_taggable
+	data.opsgate.data.taggable.terraform[r.type]
 }
 
 # A tag that is there: a known non-empty value, or a value opsgate cannot know.
