@@ -10,14 +10,20 @@ use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as YSpan, Tag};
 
-use super::{Entry, LoadError, Node, Value, MAX_ALIAS_NODES, MAX_DEPTH};
+use super::{Entry, Limits, LoadError, Node, Value};
 use crate::source::Span;
 
-/// Parses the first YAML document of `text`.
+/// Parses the first YAML document of `text` with the default limits.
 pub fn parse(text: &str) -> Result<Option<Node>, LoadError> {
+    parse_with(text, &Limits::default())
+}
+
+/// Parses the first YAML document of `text`.
+pub fn parse_with(text: &str, limits: &Limits) -> Result<Option<Node>, LoadError> {
     let offsets = CharOffsets::new(text);
     let mut builder = Builder {
         offsets: &offsets,
+        limits,
         stack: Vec::new(),
         anchors: HashMap::new(),
         alias_nodes: 0,
@@ -32,10 +38,14 @@ pub fn parse(text: &str) -> Result<Option<Node>, LoadError> {
             }
             Err(e) => {
                 let at = offsets.byte(e.marker().index());
-                return Err(LoadError::at(
-                    Span::new(at, at),
-                    format!("invalid YAML: {}", e.info()),
-                ));
+                let message = if e.info() == "recursion limit exceeded" {
+                    "YAML flow collections ([…], {…}) nested deeper than 255 levels, \
+                     the YAML parser's fixed limit (max_depth cannot raise it)"
+                        .to_string()
+                } else {
+                    format!("invalid YAML: {}", e.info())
+                };
+                return Err(LoadError::at(Span::new(at, at), message));
             }
         }
     }
@@ -85,6 +95,7 @@ enum Frame {
 
 struct Builder<'a> {
     offsets: &'a CharOffsets,
+    limits: &'a Limits,
     stack: Vec<Frame>,
     anchors: HashMap<usize, Node>,
     alias_nodes: usize,
@@ -165,11 +176,14 @@ impl Builder<'_> {
                     ));
                 };
                 self.alias_nodes += count_nodes(target);
-                if self.alias_nodes > MAX_ALIAS_NODES {
+                let max = self.limits.max_alias_nodes;
+                if self.alias_nodes > max {
                     return Err(LoadError::at(
                         span,
                         format!(
-                            "YAML aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias bomb?); refusing to expand further"
+                            "YAML aliases expand to more than {max} nodes (the max_alias_nodes limit; an alias bomb?); \
+                             refusing to expand further. Raise it with --max-alias-nodes or `max_alias_nodes` \
+                             under [limits] in opsgate.toml"
                         ),
                     ));
                 }
@@ -185,14 +199,11 @@ impl Builder<'_> {
     }
 
     fn push(&mut self, frame: Frame) -> Result<(), LoadError> {
-        if self.stack.len() >= MAX_DEPTH {
+        if self.stack.len() >= self.limits.max_depth {
             let start = match &frame {
                 Frame::Seq { start, .. } | Frame::Map { start, .. } => *start,
             };
-            return Err(LoadError::at(
-                Span::new(start, start + 1),
-                format!("nesting deeper than {MAX_DEPTH} levels"),
-            ));
+            return Err(self.limits.depth_error(start));
         }
         self.stack.push(frame);
         Ok(())
