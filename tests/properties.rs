@@ -161,8 +161,9 @@ fn render_yaml_flow(v: &Val, st: &mut Style, out: &mut String) {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push_str(", ");
+                    out.push(',');
                 }
+                out.push_str([" ", "  ", ""][st.pick(3) as usize]);
                 render_yaml_flow(item, st, out);
             }
             out.push(']');
@@ -171,10 +172,11 @@ fn render_yaml_flow(v: &Val, st: &mut Style, out: &mut String) {
             out.push('{');
             for (i, (k, item)) in m.iter().enumerate() {
                 if i > 0 {
-                    out.push_str(", ");
+                    out.push(',');
                 }
+                out.push_str([" ", "  ", ""][st.pick(3) as usize]);
                 out.push_str(&json_string(k));
-                out.push_str(": ");
+                out.push_str([": ", ":  "][st.pick(2) as usize]);
                 render_yaml_flow(item, st, out);
             }
             out.push('}');

@@ -79,7 +79,7 @@ pub fn format_size(bytes: u64) -> String {
     const UNITS: [(&str, u64); 3] = [("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)];
     for (unit, n) in UNITS {
         if bytes >= n {
-            return if bytes % n == 0 {
+            return if bytes.is_multiple_of(n) {
                 format!("{} {unit}", bytes / n)
             } else {
                 format!("{:.1} {unit}", bytes as f64 / n as f64)
