@@ -22,6 +22,7 @@ pub fn parse(text: &str) -> Result<Option<Node>, LoadError> {
 pub fn parse_with(text: &str, limits: &Limits) -> Result<Option<Node>, LoadError> {
     let offsets = CharOffsets::new(text);
     let mut builder = Builder {
+        text,
         offsets: &offsets,
         limits,
         stack: Vec::new(),
@@ -94,6 +95,7 @@ enum Frame {
 }
 
 struct Builder<'a> {
+    text: &'a str,
     offsets: &'a CharOffsets,
     limits: &'a Limits,
     stack: Vec<Frame>,
@@ -117,7 +119,7 @@ impl Builder<'_> {
             Event::Scalar(value, style, anchor, tag) => {
                 let tag = tag.map(|t| (tag_name(&t), span));
                 let node = scalar(&value, style, tag.as_ref().map(|t| t.0.as_str()), span);
-                let node = wrap_tag(node, tag);
+                let node = wrap_tag(node, tag, self.text);
                 self.finish(node, anchor)
             }
             Event::SequenceStart(anchor, tag) => {
@@ -149,7 +151,7 @@ impl Builder<'_> {
                 }) => {
                     let end = collection_end(span, items.last().map(|n| n.span.end));
                     let node = Node::new(Span::new(start, end), Value::Seq(items));
-                    self.finish(wrap_tag(node, tag), anchor)
+                    self.finish(wrap_tag(node, tag, self.text), anchor)
                 }
                 _ => Err(LoadError::at(span, "invalid YAML: unbalanced sequence")),
             },
@@ -164,7 +166,7 @@ impl Builder<'_> {
                     let end = collection_end(span, entries.last().map(|e| e.value.span.end));
                     let entries = merge_keys(entries);
                     let node = Node::new(Span::new(start, end), Value::Map(entries));
-                    self.finish(wrap_tag(node, tag), anchor)
+                    self.finish(wrap_tag(node, tag, self.text), anchor)
                 }
                 _ => Err(LoadError::at(span, "invalid YAML: unbalanced mapping")),
             },
@@ -334,7 +336,7 @@ fn number(s: &str) -> Option<Value> {
 /// CloudFormation short forms become their long forms: `!Ref X` → `{Ref: X}`,
 /// `!GetAtt A.B` → `{Fn::GetAtt: [A, B]}`, `!Condition C` → `{Condition: C}`,
 /// every other `!Name` → `{Fn::Name: …}`. Core-schema tags (`!!str`) are dropped.
-fn wrap_tag(node: Node, tag: Option<(String, Span)>) -> Node {
+fn wrap_tag(node: Node, tag: Option<(String, Span)>, text: &str) -> Node {
     let Some((name, tag_span)) = tag else {
         return node;
     };
@@ -367,7 +369,7 @@ fn wrap_tag(node: Node, tag: Option<(String, Span)>) -> Node {
     } else {
         node
     };
-    let key_span = Span::new(span.start, span.start + 1 + name.len());
+    let key_span = tag_key_span(text, span, &name);
     Node::new(
         span,
         Value::Map(vec![Entry {
@@ -376,6 +378,23 @@ fn wrap_tag(node: Node, tag: Option<(String, Span)>) -> Node {
             value: operand,
         }]),
     )
+}
+
+/// Where `!Name` is written in `span`: the first `!` in it (an anchor may come
+/// first: `&a !Ref x`). Empty at the start of `span` when the text there does not
+/// hold `!` and the name's length on character boundaries (found by fuzzing: an
+/// anchor of multi-byte characters before the tag put the key span mid-character).
+fn tag_key_span(text: &str, span: Span, name: &str) -> Span {
+    let bang = text
+        .get(span.start..span.end)
+        .and_then(|s| s.find('!'))
+        .map(|i| span.start + i);
+    match bang {
+        Some(s) if s + 1 + name.len() <= span.end && text.get(s..s + 1 + name.len()).is_some() => {
+            Span::new(s, s + 1 + name.len())
+        }
+        _ => Span::new(span.start, span.start),
+    }
 }
 
 /// YAML merge keys (`<<: *base`): the referenced mapping's entries are added unless
