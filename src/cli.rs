@@ -61,6 +61,8 @@ enum Command {
         /// Terraform variables files, as for scan
         #[arg(long = "var-file", value_name = "FILE")]
         var_files: Vec<PathBuf>,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// List the config file's exceptions and their state (active, expiring within 30
     /// days, expired, unused) on a scan of PATHs
@@ -69,6 +71,8 @@ enum Command {
         paths: Vec<PathBuf>,
         #[command(flatten)]
         policies: PolicyArgs,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Print the policy input opsgate builds for each template (for policy authors)
     Input {
@@ -86,6 +90,59 @@ struct PolicyArgs {
     /// or a parent)
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+}
+
+/// Limits on what one input may cost; each wins over its `[limits]` key in the config.
+#[derive(Args, Clone, Default)]
+struct LimitArgs {
+    /// Refuse files larger than SIZE: bytes, or with KB, MB, GB (default 20MB;
+    /// config: [limits] max_file_size)
+    #[arg(long, value_name = "SIZE", value_parser = size_arg)]
+    max_file_size: Option<u64>,
+    /// Refuse YAML/JSON/HCL nested deeper than N levels (default 128, at most 500;
+    /// config: [limits] max_depth)
+    #[arg(long, value_name = "N", value_parser = depth_arg)]
+    max_depth: Option<usize>,
+    /// Refuse YAML whose aliases expand to more than N nodes (default 50000;
+    /// config: [limits] max_alias_nodes)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    max_alias_nodes: Option<u32>,
+    /// Stop a policy that runs longer than this on one template or module: seconds,
+    /// or e.g. 500ms, 2m (default 10s; config: [limits] eval_timeout)
+    #[arg(long, value_name = "DURATION", value_parser = config::parse_duration)]
+    eval_timeout: Option<std::time::Duration>,
+}
+
+fn size_arg(s: &str) -> Result<u64, String> {
+    config::parse_size(s)
+}
+
+fn depth_arg(s: &str) -> Result<usize, String> {
+    let max = crate::load::MAX_DEPTH_CEILING;
+    match s.trim().parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!("must be an integer from 1 to {max}")),
+    }
+}
+
+impl LimitArgs {
+    /// The load limits: flags, else the config's `[limits]`, else the defaults.
+    fn resolve(&self, config: &Config) -> crate::load::Limits {
+        let d = crate::load::Limits::default();
+        let c = &config.limits;
+        crate::load::Limits {
+            max_file_bytes: self
+                .max_file_size
+                .or(c.max_file_size)
+                .unwrap_or(d.max_file_bytes),
+            max_depth: self.max_depth.or(c.max_depth).unwrap_or(d.max_depth),
+            max_alias_nodes: self
+                .max_alias_nodes
+                .map(|n| n as usize)
+                .or(c.max_alias_nodes)
+                .unwrap_or(d.max_alias_nodes),
+        }
+    }
 }
 
 #[derive(Args)]
@@ -121,6 +178,8 @@ struct ScanArgs {
     /// Worker threads (default: one per core)
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
+    #[command(flatten)]
+    limits: LimitArgs,
     /// Also list skipped files and what could not be evaluated
     #[arg(short, long, conflicts_with = "quiet")]
     verbose: bool,
@@ -179,7 +238,7 @@ pub fn run() -> i32 {
         }
     };
     match cli.command {
-        Command::Scan(args) => match prepare(&args.policies, &args.paths, &today) {
+        Command::Scan(args) => match prepare(&args.policies, &args.paths, &today, &args.limits) {
             Ok((config, policies)) => run_scan(args, config, policies, &today),
             Err(code) => code,
         },
@@ -188,18 +247,29 @@ pub fn run() -> i32 {
             output,
             policies,
             var_files,
-        } => match prepare(&policies, &paths, &today) {
+            limits,
+        } => match prepare(&policies, &paths, &today, &limits) {
             Ok((config, policies)) => {
-                run_baseline(&paths, &output, &var_files, config, policies, &today)
+                let limits = limits.resolve(&config);
+                run_baseline(
+                    &paths, &output, &var_files, config, policies, &today, limits,
+                )
             }
             Err(code) => code,
         },
-        Command::Exceptions { paths, policies } => match prepare(&policies, &paths, &today) {
-            Ok((config, policies)) => run_exceptions(&paths, config, policies, &today),
+        Command::Exceptions {
+            paths,
+            policies,
+            limits,
+        } => match prepare(&policies, &paths, &today, &limits) {
+            Ok((config, policies)) => {
+                let limits = limits.resolve(&config);
+                run_exceptions(&paths, config, policies, &today, limits)
+            }
             Err(code) => code,
         },
         Command::Rules { format, policies } => {
-            let set = match prepare(&policies, &[], &today) {
+            let set = match prepare(&policies, &[], &today, &LimitArgs::default()) {
                 Ok((_, set)) => set,
                 Err(code) => return code,
             };
@@ -212,7 +282,7 @@ pub fn run() -> i32 {
             policy_errors(&set)
         }
         Command::Explain { rule, policies } => {
-            let set = match prepare(&policies, &[], &today) {
+            let set = match prepare(&policies, &[], &today, &LimitArgs::default()) {
                 Ok((_, set)) => set,
                 Err(code) => return code,
             };
@@ -247,7 +317,12 @@ fn policy_errors(set: &PolicySet) -> i32 {
 /// The configuration (found from `paths`, or --config) and the policies it shapes:
 /// extra policy folders, disabled rules, severities, parameters, inline ignores.
 /// Errors are printed; the result is then the exit code.
-fn prepare(args: &PolicyArgs, paths: &[PathBuf], today: &str) -> Result<(Config, PolicySet), i32> {
+fn prepare(
+    args: &PolicyArgs,
+    paths: &[PathBuf],
+    today: &str,
+    limits: &LimitArgs,
+) -> Result<(Config, PolicySet), i32> {
     let show = |e: ConfigError| {
         let err = crate::scan::InputError {
             file: e.file.display.clone(),
@@ -287,6 +362,7 @@ fn prepare(args: &PolicyArgs, paths: &[PathBuf], today: &str) -> Result<(Config,
         rule_params: config.rule_params.clone(),
         disabled: config.disable.clone(),
         severity: config.severity.clone(),
+        eval_timeout: limits.eval_timeout.or(config.limits.eval_timeout),
         ..Default::default()
     });
     // Rule ids the config names must exist (disabled ones included).
@@ -303,16 +379,11 @@ fn prepare(args: &PolicyArgs, paths: &[PathBuf], today: &str) -> Result<(Config,
 }
 
 fn run_scan(args: ScanArgs, config: Config, policies: PolicySet, today: &str) -> i32 {
-    if let Some(n) = args.threads {
-        if n == 0 {
-            eprintln!("error: --threads must be at least 1");
-            return EXIT_ERRORS;
-        }
-        // Only fails if a pool exists already, which the CLI never creates first.
-        let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build_global();
+    if args.threads == Some(0) {
+        eprintln!("error: --threads must be at least 1");
+        return EXIT_ERRORS;
     }
+    init_threads(args.threads);
     for f in &args.var_files {
         if !f.is_file() {
             eprintln!("error: --var-file {}: no such file", f.display());
@@ -346,6 +417,7 @@ fn run_scan(args: ScanArgs, config: Config, policies: PolicySet, today: &str) ->
         },
         progress: progress.clone(),
         exclude: Some(std::sync::Arc::new(config.clone())),
+        limits: args.limits.resolve(&config),
     };
     let mut result = match progress {
         Some(p) => report::progress::while_running(&p, || scan::scan_with(&options, &policies)),
@@ -396,6 +468,23 @@ fn run_scan(args: ScanArgs, config: Config, policies: PolicySet, today: &str) ->
     code
 }
 
+/// Stack for each worker thread. Every stage recurses over the loaded trees, and a
+/// worker waiting on its share of a parallel loop runs other files' jobs on top of
+/// its stack: room for several trees at the deepest `max_depth`
+/// (tests/limits.rs, `the_highest_configurable_depth_is_safe`).
+const WORKER_STACK_BYTES: usize = 64 << 20;
+
+/// The worker pool: `threads` workers (default: one per core), with stacks of
+/// `WORKER_STACK_BYTES` (address space, committed only as used).
+fn init_threads(threads: Option<usize>) {
+    let mut builder = rayon::ThreadPoolBuilder::new().stack_size(WORKER_STACK_BYTES);
+    if let Some(n) = threads {
+        builder = builder.num_threads(n);
+    }
+    // Only fails if a pool exists already, which the CLI never creates first.
+    let _ = builder.build_global();
+}
+
 /// `opsgate baseline`: scans like `scan` and writes the findings' fingerprints.
 fn run_baseline(
     paths: &[PathBuf],
@@ -404,7 +493,9 @@ fn run_baseline(
     config: Config,
     policies: PolicySet,
     today: &str,
+    limits: crate::load::Limits,
 ) -> i32 {
+    init_threads(None);
     let options = scan::ScanOptions {
         paths: paths.to_vec(),
         terraform: crate::normalise::terraform::TerraformOptions {
@@ -412,6 +503,7 @@ fn run_baseline(
         },
         progress: None,
         exclude: Some(std::sync::Arc::new(config.clone())),
+        limits,
     };
     let mut result = scan::scan_with(&options, &policies);
     filter::apply_exceptions(&mut result, &config, today);
@@ -438,14 +530,22 @@ fn run_baseline(
 }
 
 /// `opsgate exceptions`: every exception of the config file with its state.
-fn run_exceptions(paths: &[PathBuf], config: Config, policies: PolicySet, today: &str) -> i32 {
+fn run_exceptions(
+    paths: &[PathBuf],
+    config: Config,
+    policies: PolicySet,
+    today: &str,
+    limits: crate::load::Limits,
+) -> i32 {
     let Some(file) = &config.file else {
         eprintln!("error: no opsgate.toml or .opsgate.toml found (use --config FILE)");
         return EXIT_ERRORS;
     };
+    init_threads(None);
     let options = scan::ScanOptions {
         paths: paths.to_vec(),
         exclude: Some(std::sync::Arc::new(config.clone())),
+        limits,
         ..Default::default()
     };
     let mut result = scan::scan_with(&options, &policies);
@@ -598,7 +698,10 @@ fn run_input(paths: &[PathBuf]) -> i32 {
         eprintln!("error: {file}: {why}");
         code = EXIT_ERRORS;
     }
-    let loader = crate::normalise::terraform::Loader::default();
+    let loader = crate::normalise::terraform::Loader::new(
+        Default::default(),
+        crate::discover::Roots::of(paths),
+    );
     for c in &discovery.files {
         match scan::load_unit(c, &loader) {
             Loaded::Unit(u, errors) => {

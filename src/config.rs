@@ -42,6 +42,91 @@ struct Raw {
     cloudformation: RawCloudFormation,
     #[serde(default)]
     exceptions: Vec<Spanned<RawException>>,
+    #[serde(default)]
+    limits: RawLimits,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    max_file_size: Option<Spanned<toml::Value>>,
+    max_depth: Option<Spanned<toml::Value>>,
+    max_alias_nodes: Option<Spanned<toml::Value>>,
+    eval_timeout: Option<Spanned<toml::Value>>,
+}
+
+/// `[limits]`: what one input may cost. Unset values keep the defaults
+/// (`load::Limits::default()`, `evaluate::DEFAULT_EVAL_TIMEOUT`); command-line flags
+/// win over these.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LimitsConfig {
+    pub max_file_size: Option<u64>,
+    pub max_depth: Option<usize>,
+    pub max_alias_nodes: Option<usize>,
+    pub eval_timeout: Option<std::time::Duration>,
+}
+
+/// A size: bytes as an integer, or a string with a unit: `"512KB"`, `"20 MB"`, `"1GB"`
+/// (units of 1024; `KiB`/`MiB`/`GiB` and `B` are read too).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
+    let (num, unit) = (t[..split].trim(), t[split..].trim());
+    let factor: u64 = match unit.to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "K" | "KB" | "KIB" => 1 << 10,
+        "M" | "MB" | "MIB" => 1 << 20,
+        "G" | "GB" | "GIB" => 1 << 30,
+        _ => {
+            return Err(format!(
+                "unknown size unit `{unit}` in `{s}`; use bytes (an integer) or KB, MB, GB, e.g. \"20MB\""
+            ))
+        }
+    };
+    let n: f64 = num
+        .parse()
+        .ok()
+        .filter(|n: &f64| n.is_finite())
+        .ok_or_else(|| format!("`{s}` is not a size; use bytes (an integer) or e.g. \"20MB\""))?;
+    let bytes = n * factor as f64;
+    if bytes < 1.0 || bytes > u64::MAX as f64 / 2.0 {
+        return Err(format!(
+            "`{s}` is out of range; a size must be at least 1 byte"
+        ));
+    }
+    Ok(bytes as u64)
+}
+
+/// A duration: seconds as a number, or a string `"10s"`, `"500ms"`, `"2m"`.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
+    let (num, unit) = (t[..split].trim(), t[split..].trim());
+    let factor = match unit {
+        "" | "s" | "sec" | "secs" => 1.0,
+        "ms" => 0.001,
+        "m" | "min" => 60.0,
+        _ => {
+            return Err(format!(
+                "unknown time unit `{unit}` in `{s}`; use seconds (a number) or e.g. \"10s\", \"500ms\", \"2m\""
+            ))
+        }
+    };
+    let n: f64 = num
+        .parse()
+        .ok()
+        .filter(|n: &f64| n.is_finite())
+        .ok_or_else(|| format!("`{s}` is not a duration; use seconds or e.g. \"10s\""))?;
+    seconds(n * factor)
+        .ok_or_else(|| format!("`{s}` is out of range; use more than 0 and at most a day"))
+}
+
+fn seconds(n: f64) -> Option<std::time::Duration> {
+    (n > 0.0 && n <= 86_400.0).then(|| std::time::Duration::from_secs_f64(n))
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -138,6 +223,7 @@ pub struct Config {
     pub rule_params: BTreeMap<String, serde_json::Value>,
     pub inline: InlinePolicy,
     pub exceptions: Vec<Exception>,
+    pub limits: LimitsConfig,
     /// Checked once the rules are known (ids and parameter names).
     rule_refs: Vec<(String, Option<String>, Range<usize>)>,
 }
@@ -209,6 +295,7 @@ pub fn parse(file: Arc<SourceFile>, root: PathBuf) -> Result<Config, ConfigError
     if let Some(f) = &raw.fail_on {
         config.fail_on = Some(severity(f)?);
     }
+    config.limits = limits(&raw.limits).map_err(|(at, m)| err(span(at), m))?;
     let mut globs = globset::GlobSetBuilder::new();
     for g in &raw.exclude {
         let glob = globset::Glob::new(g.get_ref())
@@ -388,6 +475,79 @@ impl Config {
             .map(|p| p.to_string_lossy().replace('\\', "/"))
             .unwrap_or_else(|_| file.to_string())
     }
+}
+
+type Located = (Range<usize>, String);
+
+fn limits(raw: &RawLimits) -> Result<LimitsConfig, Located> {
+    use toml::Value as T;
+    let located = |v: &Spanned<T>, m: String| (v.span(), format!("[limits] {m}"));
+    let count = |v: &Spanned<T>, name: &str, max: u64| match v.get_ref() {
+        T::Integer(n) if *n >= 1 && (*n as u64) <= max => Ok(*n as usize),
+        T::Integer(n) => Err(located(
+            v,
+            format!("`{name}` must be between 1 and {max}, got {n}"),
+        )),
+        other => Err(located(
+            v,
+            format!("`{name}` must be an integer, got {}", other.type_str()),
+        )),
+    };
+    let mut out = LimitsConfig::default();
+    if let Some(v) = &raw.max_file_size {
+        out.max_file_size = Some(match v.get_ref() {
+            T::Integer(n) if *n >= 1 => *n as u64,
+            T::Integer(n) => {
+                return Err(located(
+                    v,
+                    format!("`max_file_size` must be at least 1 byte, got {n}"),
+                ))
+            }
+            T::String(s) => parse_size(s).map_err(|m| located(v, format!("`max_file_size`: {m}")))?,
+            other => {
+                return Err(located(
+                    v,
+                    format!(
+                        "`max_file_size` must be bytes (an integer) or a string such as \"20MB\", got {}",
+                        other.type_str()
+                    ),
+                ))
+            }
+        });
+    }
+    if let Some(v) = &raw.max_depth {
+        out.max_depth = Some(count(
+            v,
+            "max_depth",
+            crate::load::MAX_DEPTH_CEILING as u64,
+        )?);
+    }
+    if let Some(v) = &raw.max_alias_nodes {
+        out.max_alias_nodes = Some(count(v, "max_alias_nodes", u32::MAX as u64)?);
+    }
+    if let Some(v) = &raw.eval_timeout {
+        let bad = |m: String| located(v, format!("`eval_timeout`: {m}"));
+        out.eval_timeout = Some(match v.get_ref() {
+            T::Integer(n) => seconds(*n as f64).ok_or_else(|| {
+                bad(format!(
+                    "{n} is out of range; use more than 0 and at most a day"
+                ))
+            })?,
+            T::Float(n) => seconds(*n).ok_or_else(|| {
+                bad(format!(
+                    "{n} is out of range; use more than 0 and at most a day"
+                ))
+            })?,
+            T::String(s) => parse_duration(s).map_err(bad)?,
+            other => {
+                return Err(bad(format!(
+                    "must be seconds (a number) or a string such as \"10s\", got {}",
+                    other.type_str()
+                )))
+            }
+        });
+    }
+    Ok(out)
 }
 
 fn toml_to_json(v: &toml::Value) -> serde_json::Value {

@@ -43,13 +43,121 @@ pub struct Discovery {
     pub terraform_files: usize,
     /// Paths that could not be read: (path, why).
     pub errors: Vec<(String, String)>,
+    /// Symlinks not followed (outside the scan roots, dangling, loops): (path, why).
+    pub skipped: Vec<(String, String)>,
+}
+
+/// The scan roots, resolved: a symlink found below them is followed only when its
+/// target lies inside one of them, so a scanned repository cannot make opsgate read
+/// files elsewhere on the machine (`secrets.yaml -> /home/me/.aws/credentials`).
+#[derive(Debug, Clone, Default)]
+pub struct Roots(Vec<PathBuf>);
+
+impl Roots {
+    /// The folders given (a file given stands for its folder), resolved.
+    pub fn of(paths: &[PathBuf]) -> Roots {
+        let mut roots: Vec<PathBuf> = paths
+            .iter()
+            .filter_map(|p| {
+                let canon = std::fs::canonicalize(p).ok()?;
+                if canon.is_dir() {
+                    Some(canon)
+                } else {
+                    canon.parent().map(Path::to_path_buf)
+                }
+            })
+            .collect();
+        roots.sort();
+        roots.dedup();
+        Roots(roots)
+    }
+
+    /// No roots: no restriction (library callers that load a module directly).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Is the resolved path inside a root (or are there no roots)?
+    pub fn contains(&self, resolved: &Path) -> bool {
+        self.0.is_empty() || self.0.iter().any(|r| resolved.starts_with(r))
+    }
+
+    /// For a path that is a symlink: whether it may be followed, and why not. Other
+    /// paths are always fine.
+    pub fn check_link(&self, path: &Path) -> Result<(), String> {
+        let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+        if !is_link {
+            return Ok(());
+        }
+        let target = std::fs::read_link(path)
+            .map(|t| t.to_string_lossy().into_owned())
+            .unwrap_or_else(|_| "?".into());
+        match std::fs::canonicalize(path) {
+            Ok(resolved) if self.contains(&resolved) => Ok(()),
+            Ok(resolved) => Err(format!(
+                "symlink to {}, outside the scan root: not followed",
+                resolved.display()
+            )),
+            Err(e) if is_loop(&e) => Err(format!("symlink loop (-> {target}): not followed")),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Err(format!("dangling symlink (-> {target}): not followed"))
+            }
+            Err(e) => Err(format!(
+                "symlink (-> {target}) that cannot be resolved: {}",
+                io_reason(&e)
+            )),
+        }
+    }
+}
+
+fn is_loop(e: &std::io::Error) -> bool {
+    // ELOOP: 40 on Linux, 62 on macOS and the BSDs.
+    e.raw_os_error().is_some_and(|c| {
+        c == 40 && cfg!(target_os = "linux") || c == 62 && !cfg!(target_os = "linux")
+    })
+}
+
+/// A found path: the candidate, and the resolved path that dedups it. `via_link`
+/// paths (reached through a symlink) lose to the real path of the same file.
+struct Found {
+    resolved: PathBuf,
+    via_link: bool,
+    candidate: Candidate,
+}
+
+fn found(path: &Path, root: &Path, root_resolved: Option<&Path>) -> Found {
+    let resolved = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let direct = match (path.strip_prefix(root), root_resolved) {
+        (Ok(rel), Some(r)) => r.join(rel) == resolved,
+        _ => true,
+    };
+    Found {
+        resolved,
+        via_link: !direct,
+        candidate: candidate(path),
+    }
+}
+
+/// One candidate per resolved path: the real path before a symlink to it, then the
+/// first in display order.
+fn dedup(mut found: Vec<Found>) -> Vec<Candidate> {
+    found.sort_by(|a, b| {
+        (&a.resolved, a.via_link, &a.candidate).cmp(&(&b.resolved, b.via_link, &b.candidate))
+    });
+    found.dedup_by(|later, first| later.resolved == first.resolved);
+    let mut out: Vec<Candidate> = found.into_iter().map(|f| f.candidate).collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 pub fn discover(paths: &[PathBuf]) -> Discovery {
-    let mut found = BTreeSet::new();
-    let mut tf_dirs = BTreeSet::new();
+    let roots = Roots::of(paths);
+    let mut found = Vec::new();
+    let mut tf_dirs = Vec::new();
     let mut tf_files = BTreeSet::new();
     let mut errors = Vec::new();
+    let mut skipped = Vec::new();
     for root in paths {
         let meta = match std::fs::metadata(root) {
             Ok(m) => m,
@@ -71,46 +179,83 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
                 // variables file beside one (its values change the module's).
                 let files = module_files(dir);
                 if !files.is_empty() {
-                    tf_dirs.insert(candidate(dir));
-                    tf_files.extend(files);
+                    tf_dirs.push(self::found(dir, dir, None));
+                    tf_files.extend(files.iter().map(|f| resolved(f)));
                 }
             } else {
-                // A file named on the command line is considered whatever its extension.
-                found.insert(candidate(root));
+                // A file named on the command line is considered whatever its extension
+                // (and followed if it is a symlink: the user named it).
+                found.push(Found {
+                    resolved: resolved(root),
+                    via_link: false,
+                    candidate: candidate(root),
+                });
             }
             continue;
         }
+        let root_resolved = std::fs::canonicalize(root).ok();
+        // Symlinks are followed (walkdir stops at loops) only when they resolve inside
+        // a scan root; the others are pruned here and listed as skipped.
+        let mut links = Vec::new();
         let walker = WalkDir::new(root)
-            .follow_links(false)
+            .follow_links(true)
             .into_iter()
-            .filter_entry(|e| !(e.file_type().is_dir() && e.depth() > 0 && skip_dir(e.path())));
+            .filter_entry(|e| {
+                if e.depth() > 0 && e.path_is_symlink() {
+                    if let Err(why) = roots.check_link(e.path()) {
+                        links.push((display_path(e.path()), why));
+                        return false;
+                    }
+                }
+                !(e.file_type().is_dir() && e.depth() > 0 && skip_dir(e.path()))
+            });
         for entry in walker {
             match entry {
                 Ok(e) if e.file_type().is_file() && is_terraform_file(e.path()) => {
-                    tf_dirs.insert(candidate(e.path().parent().unwrap_or(Path::new("."))));
-                    tf_files.insert(e.path().to_path_buf());
+                    let dir = e.path().parent().unwrap_or(Path::new("."));
+                    tf_dirs.push(self::found(dir, root, root_resolved.as_deref()));
+                    tf_files.insert(resolved(e.path()));
                 }
                 Ok(e) if e.file_type().is_file() && is_candidate(e.path()) => {
-                    found.insert(candidate(e.path()));
+                    found.push(self::found(e.path(), root, root_resolved.as_deref()));
                 }
                 Ok(_) => {}
                 Err(e) => {
-                    let path = e
-                        .path()
-                        .map(display_path)
-                        .unwrap_or_else(|| display_path(root));
+                    let path = e.path().unwrap_or(root);
+                    if let Some(ancestor) = e.loop_ancestor() {
+                        skipped.push((
+                            display_path(path),
+                            format!(
+                                "symlink loop (back to {}): not followed",
+                                display_path(ancestor)
+                            ),
+                        ));
+                        continue;
+                    }
+                    if let Err(why) = roots.check_link(path) {
+                        skipped.push((display_path(path), why));
+                        continue;
+                    }
                     let reason = e.io_error().map(io_reason).unwrap_or_else(|| e.to_string());
-                    errors.push((path, format!("cannot read: {reason}")));
+                    errors.push((display_path(path), format!("cannot read: {reason}")));
                 }
             }
         }
+        skipped.append(&mut links);
     }
+    skipped.sort();
+    skipped.dedup();
     Discovery {
-        files: found.into_iter().collect(),
-        terraform_dirs: tf_dirs.into_iter().collect(),
+        files: dedup(found),
+        terraform_dirs: dedup(tf_dirs),
         terraform_files: tf_files.len(),
         errors,
+        skipped,
     }
+}
+
+fn resolved(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 fn is_tfvars(path: &Path) -> bool {

@@ -119,6 +119,8 @@ pub struct ScanOptions {
     pub progress: Option<Arc<Progress>>,
     /// Paths the configuration excludes (`exclude` globs).
     pub exclude: Option<Arc<crate::config::Config>>,
+    /// What one input file may cost (size, nesting, YAML aliases).
+    pub limits: load::Limits,
 }
 
 /// How far a running scan is: units to scan (known after discovery) and done.
@@ -153,7 +155,7 @@ pub fn scan_with(options: &ScanOptions, policies: &PolicySet) -> ScanResult {
             .terraform_dirs
             .retain(|c| !config.excludes(&c.path));
     }
-    let loader = Loader::default();
+    let loader = Loader::new(options.limits, discover::Roots::of(&options.paths));
     let root_modules = terraform_roots(&discovery.terraform_dirs, &loader);
     let jobs: Vec<Job> = discovery
         .files
@@ -198,6 +200,8 @@ pub fn scan_with(options: &ScanOptions, policies: &PolicySet) -> ScanResult {
             .map(|(f, m)| InputError::plain(f, m)),
     );
     result.stats.files = discovery.files.len() + discovery.terraform_files;
+    result.stats.skipped += discovery.skipped.len();
+    result.skipped.extend(discovery.skipped);
     for o in outcomes {
         match o {
             Outcome::Skipped(file, why) => {
@@ -250,14 +254,8 @@ pub fn scan_with(options: &ScanOptions, policies: &PolicySet) -> ScanResult {
 /// Reads and parses a file into a CloudFormation unit, or says why it is not one.
 pub fn load_unit(c: &Candidate, loader: &Loader) -> Loaded {
     let size = std::fs::metadata(&c.path).map(|m| m.len()).unwrap_or(0);
-    if size > load::MAX_FILE_BYTES {
-        return Loaded::Failed(InputError::plain(
-            &c.display,
-            format!(
-                "file is {size} bytes, larger than the limit of {} bytes",
-                load::MAX_FILE_BYTES
-            ),
-        ));
+    if let Some(e) = loader.limits().check_size(size) {
+        return Loaded::Failed(InputError::plain(&c.display, e.message));
     }
     let bytes = match std::fs::read(&c.path) {
         Ok(b) => b,
@@ -279,7 +277,7 @@ pub fn load_unit(c: &Candidate, loader: &Loader) -> Loaded {
     };
     let syntax = Syntax::detect(&c.path, &text);
     let source = Arc::new(SourceFile::new(c.display.clone(), text));
-    let root = match load::parse(&source.text, syntax) {
+    let root = match load::parse_with(&source.text, syntax, loader.limits()) {
         Ok(Some(root)) => root,
         Ok(None) => return Loaded::Skipped("empty document".into()),
         Err(e) => {

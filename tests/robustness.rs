@@ -72,7 +72,7 @@ fn invalid_utf8_binary_and_oversized_templates_are_located_errors() {
     assert_eq!(binary.position().map(|p| p.0), Some(4));
     assert!(error_for(&r, "huge.yaml")
         .message
-        .contains("larger than the limit"));
+        .contains("over the max_file_size limit of 20 MB"));
     assert!(r.skipped.iter().any(|(f, _)| f.ends_with("image.json")));
     assert_eq!(r.errors.len(), 3, "{:?}", r.errors);
     assert_eq!(

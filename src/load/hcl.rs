@@ -6,18 +6,237 @@
 
 use hcl_edit::structure::Body;
 
-use super::{LoadError, Node};
+use super::{Limits, LoadError, Node};
 use crate::source::Span;
 
-/// Parses a `.tf` or `.tfvars` file.
+/// Parses a `.tf` or `.tfvars` file with the default limits.
 pub fn parse(text: &str) -> Result<Body, LoadError> {
+    parse_with(text, &Limits::default())
+}
+
+/// Parses a `.tf` or `.tfvars` file. hcl-edit's parser recurses on nesting, so the
+/// nesting is measured first, on the tokens, and refused past `limits.max_depth`.
+pub fn parse_with(text: &str, limits: &Limits) -> Result<Body, LoadError> {
+    if let Some(at) = too_deep(text, limits.max_depth) {
+        return Err(limits.depth_error(at));
+    }
     hcl_edit::parser::parse_body(text).map_err(|e| {
         let offset = e.location().offset().min(text.len());
-        LoadError::at(
-            Span::new(offset, offset),
-            format!("invalid HCL: {}", e.message()),
-        )
+        let message = if e.message().contains("nesting depth") {
+            "nesting deeper than 64 levels, the HCL parser's fixed limit \
+             (max_depth cannot raise it)"
+                .to_string()
+        } else {
+            format!("invalid HCL: {}", e.message())
+        };
+        LoadError::at(Span::new(offset, offset), message)
     })
+}
+
+/// Where HCL text nests deeper than `max` (brackets, parentheses, template
+/// interpolations and chains of unary operators), if it does. A lexical scan:
+/// strings, heredocs and comments are skipped, so text inside them does not count.
+fn too_deep(text: &str, max: usize) -> Option<usize> {
+    #[derive(PartialEq)]
+    enum Ctx {
+        /// `{`, `[`, `(`, or `${` / `%{` inside a template: code until its closer.
+        Code(u8),
+        /// A quoted template string.
+        Str,
+        /// A heredoc, until a line that is its marker.
+        Heredoc(String),
+    }
+    let b = text.as_bytes();
+    let mut stack: Vec<Ctx> = Vec::new();
+    let mut depth = 0usize;
+    let mut unary_run = 0usize;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        match stack.last() {
+            Some(Ctx::Str) => {
+                match c {
+                    b'\\' => i += 1,
+                    b'"' => {
+                        stack.pop();
+                    }
+                    b'$' | b'%' if b.get(i + 1) == Some(&b'{') => {
+                        if b.get(i.wrapping_sub(1)) != Some(&c) {
+                            depth += 1;
+                            if depth > max {
+                                return Some(i);
+                            }
+                            stack.push(Ctx::Code(b'}'));
+                        }
+                        i += 1;
+                    }
+                    b'\n' => {
+                        // An unterminated string: the parser will say so.
+                        stack.pop();
+                    }
+                    _ => {}
+                }
+                i += 1;
+                continue;
+            }
+            Some(Ctx::Heredoc(marker)) => {
+                if c == b'\n' {
+                    let line_end = text[i + 1..].find('\n').map_or(b.len(), |n| i + 1 + n);
+                    if text[i + 1..line_end].trim() == marker {
+                        stack.pop();
+                        i = line_end;
+                        continue;
+                    }
+                } else if (c == b'$' || c == b'%') && b.get(i + 1) == Some(&b'{') {
+                    if b.get(i.wrapping_sub(1)) != Some(&c) {
+                        depth += 1;
+                        if depth > max {
+                            return Some(i);
+                        }
+                        stack.push(Ctx::Code(b'}'));
+                    }
+                    i += 1;
+                }
+                i += 1;
+                continue;
+            }
+            _ => {}
+        }
+        // Code.
+        match c {
+            b'#' => {
+                i = text[i..].find('\n').map_or(b.len(), |n| i + n);
+                continue;
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                i = text[i..].find('\n').map_or(b.len(), |n| i + n);
+                continue;
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i = text[i + 2..].find("*/").map_or(b.len(), |n| i + 2 + n + 2);
+                continue;
+            }
+            b'"' => stack.push(Ctx::Str),
+            b'<' if b.get(i + 1) == Some(&b'<') => {
+                let mut j = i + 2;
+                if b.get(j) == Some(&b'-') {
+                    j += 1;
+                }
+                let start = j;
+                while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
+                    j += 1;
+                }
+                if j > start {
+                    stack.push(Ctx::Heredoc(text[start..j].to_string()));
+                    // The body starts on the next line.
+                    i = text[j..].find('\n').map_or(b.len(), |n| j + n);
+                    continue;
+                }
+            }
+            b'{' | b'[' | b'(' => {
+                depth += 1;
+                if depth > max {
+                    return Some(i);
+                }
+                stack.push(Ctx::Code(match c {
+                    b'{' => b'}',
+                    b'[' => b']',
+                    _ => b')',
+                }));
+            }
+            b'}' | b']' | b')' => {
+                if matches!(stack.last(), Some(Ctx::Code(_))) {
+                    stack.pop();
+                    depth = depth.saturating_sub(1);
+                }
+            }
+            _ => {}
+        }
+        // `!!!!x`, `- - -x`: each operator is a level of the parser's recursion.
+        if c == b'!' || c == b'-' {
+            unary_run += 1;
+            if depth + unary_run > max {
+                return Some(i);
+            }
+        } else if !c.is_ascii_whitespace() {
+            unary_run = 0;
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Problems with the spans of a parsed body over its `text` (empty: none): every
+/// structure's and expression's span must lie inside the text, on character
+/// boundaries, and inside the span of the attribute, block or expression holding it.
+/// (For tests and fuzzing.)
+pub fn span_problems(body: &Body, text: &str) -> Vec<String> {
+    use hcl_edit::visit::{self, Visit};
+    use hcl_edit::Span as _;
+    struct Checker<'t> {
+        text: &'t str,
+        parents: Vec<std::ops::Range<usize>>,
+        problems: Vec<String>,
+    }
+    impl Checker<'_> {
+        /// Checks `span`; returns whether it was pushed as the new parent.
+        fn enter(&mut self, what: &str, span: Option<std::ops::Range<usize>>) -> bool {
+            let Some(r) = span else { return false };
+            let t = self.text;
+            if r.start > r.end
+                || r.end > t.len()
+                || !t.is_char_boundary(r.start)
+                || !t.is_char_boundary(r.end)
+            {
+                self.problems.push(format!(
+                    "{what} span {r:?} is outside the text ({} bytes) or not on a char boundary",
+                    t.len()
+                ));
+                return false;
+            }
+            if let Some(p) = self.parents.last() {
+                if r.start < p.start || r.end > p.end {
+                    self.problems.push(format!(
+                        "{what} span {r:?} ({:?}) is not inside its parent's {p:?} ({:?})",
+                        &t[r.clone()],
+                        &t[p.clone()]
+                    ));
+                }
+            }
+            self.parents.push(r);
+            true
+        }
+    }
+    impl Visit for Checker<'_> {
+        fn visit_attr(&mut self, node: &hcl_edit::structure::Attribute) {
+            let pushed = self.enter("attribute", node.span());
+            visit::visit_attr(self, node);
+            if pushed {
+                self.parents.pop();
+            }
+        }
+        fn visit_block(&mut self, node: &hcl_edit::structure::Block) {
+            let pushed = self.enter("block", node.span());
+            visit::visit_block(self, node);
+            if pushed {
+                self.parents.pop();
+            }
+        }
+        fn visit_expr(&mut self, node: &hcl_edit::expr::Expression) {
+            let pushed = self.enter("expression", node.span());
+            visit::visit_expr(self, node);
+            if pushed {
+                self.parents.pop();
+            }
+        }
+    }
+    let mut checker = Checker {
+        text,
+        parents: Vec::new(),
+        problems: Vec::new(),
+    };
+    checker.visit_body(body);
+    checker.problems
 }
 
 /// A `.tf.json` file as HCL: Terraform's JSON syntax rendered as native syntax, so

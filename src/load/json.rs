@@ -6,10 +6,15 @@ use std::collections::HashMap;
 use jsonc_parser::ast::{self, ObjectPropName};
 use jsonc_parser::{parse_to_ast, CollectOptions, ParseOptions};
 
-use super::{Entry, LoadError, Node, Value, MAX_DEPTH};
+use super::{Entry, Limits, LoadError, Node, Value};
 use crate::source::Span;
 
+/// Parses JSON text with the default limits.
 pub fn parse(text: &str) -> Result<Option<Node>, LoadError> {
+    parse_with(text, &Limits::default())
+}
+
+pub fn parse_with(text: &str, limits: &Limits) -> Result<Option<Node>, LoadError> {
     let options = ParseOptions {
         allow_comments: false,
         allow_loose_object_property_names: false,
@@ -29,21 +34,17 @@ pub fn parse(text: &str) -> Result<Option<Node>, LoadError> {
             format!("invalid JSON: {}", e.kind()),
         )
     })?;
-    parsed.value.map(|v| convert(&v, 0)).transpose()
+    parsed.value.map(|v| convert(&v, 0, limits)).transpose()
 }
 
 fn span(r: &jsonc_parser::common::Range) -> Span {
     Span::new(r.start, r.end)
 }
 
-fn convert(v: &ast::Value, depth: usize) -> Result<Node, LoadError> {
+fn convert(v: &ast::Value, depth: usize, limits: &Limits) -> Result<Node, LoadError> {
     use jsonc_parser::common::Ranged;
-    if depth > MAX_DEPTH {
-        let r = v.range();
-        return Err(LoadError::at(
-            Span::new(r.start, r.start + 1),
-            format!("nesting deeper than {MAX_DEPTH} levels"),
-        ));
+    if depth > limits.max_depth {
+        return Err(limits.depth_error(v.range().start));
     }
     let node = match v {
         ast::Value::StringLit(s) => Node::new(span(&s.range), Value::Str(s.value.to_string())),
@@ -62,7 +63,7 @@ fn convert(v: &ast::Value, depth: usize) -> Result<Node, LoadError> {
             let items = a
                 .elements
                 .iter()
-                .map(|e| convert(e, depth + 1))
+                .map(|e| convert(e, depth + 1, limits))
                 .collect::<Result<Vec<_>, _>>()?;
             Node::new(span(&a.range), Value::Seq(items))
         }
@@ -84,7 +85,7 @@ fn convert(v: &ast::Value, depth: usize) -> Result<Node, LoadError> {
                 entries.push(Entry {
                     key: key.to_string(),
                     key_span,
-                    value: convert(&p.value, depth + 1)?,
+                    value: convert(&p.value, depth + 1, limits)?,
                 });
             }
             Node::new(span(&o.range), Value::Map(entries))

@@ -13,13 +13,81 @@ pub use node::{Entry, Node, Value};
 
 use crate::source::Span;
 
-/// Files larger than this are refused rather than parsed.
+/// Files larger than this are refused rather than parsed (default of
+/// `Limits::max_file_bytes`).
 pub const MAX_FILE_BYTES: u64 = 20 * 1024 * 1024;
 /// Mappings and sequences nested deeper than this are refused (no template needs it,
-/// and it bounds recursion in every later stage).
+/// and it bounds recursion in every later stage). Default of `Limits::max_depth`.
 pub const MAX_DEPTH: usize = 128;
 /// Nodes that YAML alias expansion may create in one file (billion-laughs guard).
+/// Default of `Limits::max_alias_nodes`.
 pub const MAX_ALIAS_NODES: usize = 50_000;
+/// The highest `max_depth` that may be configured: every later stage recurses over
+/// the tree, and deeper trees would risk the worker threads' stacks. (The parsers
+/// have fixed limits of their own, which `max_depth` cannot raise: 512 for JSON,
+/// 255 levels of YAML flow collections `[…]`/`{…}`, 64 for HCL.)
+pub const MAX_DEPTH_CEILING: usize = 500;
+
+/// What one input file may cost: its size, its nesting, its YAML alias expansion.
+/// Set with `[limits]` in opsgate.toml or the `--max-*` flags; every refusal names
+/// the limit and how to raise it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub max_file_bytes: u64,
+    pub max_depth: usize,
+    pub max_alias_nodes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_file_bytes: MAX_FILE_BYTES,
+            max_depth: MAX_DEPTH,
+            max_alias_nodes: MAX_ALIAS_NODES,
+        }
+    }
+}
+
+impl Limits {
+    /// The error for a file of `size` bytes, or None when it is within the limit.
+    pub fn check_size(&self, size: u64) -> Option<LoadError> {
+        (size > self.max_file_bytes).then(|| {
+            LoadError::whole_file(format!(
+                "file is {} ({size} bytes), over the max_file_size limit of {} ({} bytes); \
+                 raise it with --max-file-size or `max_file_size` under [limits] in opsgate.toml",
+                format_size(size),
+                format_size(self.max_file_bytes),
+                self.max_file_bytes
+            ))
+        })
+    }
+
+    pub(crate) fn depth_error(&self, at: usize) -> LoadError {
+        LoadError::at(
+            crate::source::Span::new(at, at + 1),
+            format!(
+                "nesting deeper than {} levels (the max_depth limit); raise it with --max-depth \
+                 or `max_depth` under [limits] in opsgate.toml (at most {MAX_DEPTH_CEILING})",
+                self.max_depth
+            ),
+        )
+    }
+}
+
+/// `20 MB`, `512 KB`, `17 bytes`: sizes in units of 1024, as `max_file_size` takes them.
+pub fn format_size(bytes: u64) -> String {
+    const UNITS: [(&str, u64); 3] = [("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)];
+    for (unit, n) in UNITS {
+        if bytes >= n {
+            return if bytes.is_multiple_of(n) {
+                format!("{} {unit}", bytes / n)
+            } else {
+                format!("{:.1} {unit}", bytes as f64 / n as f64)
+            };
+        }
+    }
+    format!("{bytes} bytes")
+}
 
 /// A load failure, located in the file when the bytes say where.
 #[derive(Debug, Clone, PartialEq)]
@@ -123,10 +191,16 @@ pub fn decode(bytes: Vec<u8>) -> Result<String, LoadError> {
     })
 }
 
-/// Parses text in the given syntax to a tree (`None` for an empty document).
+/// Parses text in the given syntax to a tree (`None` for an empty document), with
+/// the default limits.
 pub fn parse(text: &str, syntax: Syntax) -> Result<Option<Node>, LoadError> {
+    parse_with(text, syntax, &Limits::default())
+}
+
+/// Parses text in the given syntax to a tree (`None` for an empty document).
+pub fn parse_with(text: &str, syntax: Syntax, limits: &Limits) -> Result<Option<Node>, LoadError> {
     match syntax {
-        Syntax::Yaml => yaml::parse(text),
-        Syntax::Json => json::parse(text),
+        Syntax::Yaml => yaml::parse_with(text, limits),
+        Syntax::Json => json::parse_with(text, limits),
     }
 }

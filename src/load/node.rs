@@ -115,3 +115,71 @@ impl Node {
         }
     }
 }
+
+impl Node {
+    /// Problems with the spans of this tree over `text` (empty: none): every span
+    /// and key span must lie inside the text and on character boundaries; with
+    /// `nested`, every child's (and key's) span must also lie inside its parent's.
+    /// YAML aliases and merge keys copy nodes with the spans of their anchor, so
+    /// `nested` holds only for trees without them. (For tests and fuzzing.)
+    pub fn span_problems(&self, text: &str, nested: bool) -> Vec<String> {
+        let mut problems = Vec::new();
+        let mut todo = vec![(self, None::<Span>)];
+        let bad = |s: Span| {
+            s.end > text.len() || !text.is_char_boundary(s.start) || !text.is_char_boundary(s.end)
+        };
+        while let Some((node, parent)) = todo.pop() {
+            if problems.len() > 10 {
+                break;
+            }
+            let mut check = |what: &str, s: Span| {
+                if bad(s) {
+                    problems.push(format!(
+                        "{what} span {}..{} is outside the text ({} bytes) or not on a char boundary",
+                        s.start,
+                        s.end,
+                        text.len()
+                    ));
+                } else if let Some(p) = parent.filter(|_| nested) {
+                    if s.start < p.start || s.end > p.end {
+                        problems.push(format!(
+                            "{what} span {}..{} ({:?}) is not inside its parent's {}..{} ({:?})",
+                            s.start,
+                            s.end,
+                            &text[s.start..s.end],
+                            p.start,
+                            p.end,
+                            &text[p.start..p.end]
+                        ));
+                    }
+                }
+            };
+            check("node", node.span);
+            match &node.value {
+                Value::Seq(items) => todo.extend(items.iter().map(|n| (n, Some(node.span)))),
+                Value::Map(entries) => {
+                    for e in entries {
+                        let mut check_key = |s: Span| {
+                            if bad(s) {
+                                problems.push(format!(
+                                    "key `{}` span {}..{} is outside the text or not on a char boundary",
+                                    e.key, s.start, s.end
+                                ));
+                            } else if nested && (s.start < node.span.start || s.end > node.span.end)
+                            {
+                                problems.push(format!(
+                                    "key `{}` span {}..{} is not inside its mapping's {}..{}",
+                                    e.key, s.start, s.end, node.span.start, node.span.end
+                                ));
+                            }
+                        };
+                        check_key(e.key_span);
+                        todo.push((&e.value, Some(node.span)));
+                    }
+                }
+                _ => {}
+            }
+        }
+        problems
+    }
+}

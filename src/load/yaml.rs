@@ -10,14 +10,21 @@ use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as YSpan, Tag};
 
-use super::{Entry, LoadError, Node, Value, MAX_ALIAS_NODES, MAX_DEPTH};
+use super::{Entry, Limits, LoadError, Node, Value};
 use crate::source::Span;
 
-/// Parses the first YAML document of `text`.
+/// Parses the first YAML document of `text` with the default limits.
 pub fn parse(text: &str) -> Result<Option<Node>, LoadError> {
+    parse_with(text, &Limits::default())
+}
+
+/// Parses the first YAML document of `text`.
+pub fn parse_with(text: &str, limits: &Limits) -> Result<Option<Node>, LoadError> {
     let offsets = CharOffsets::new(text);
     let mut builder = Builder {
+        text,
         offsets: &offsets,
+        limits,
         stack: Vec::new(),
         anchors: HashMap::new(),
         alias_nodes: 0,
@@ -32,10 +39,14 @@ pub fn parse(text: &str) -> Result<Option<Node>, LoadError> {
             }
             Err(e) => {
                 let at = offsets.byte(e.marker().index());
-                return Err(LoadError::at(
-                    Span::new(at, at),
-                    format!("invalid YAML: {}", e.info()),
-                ));
+                let message = if e.info() == "recursion limit exceeded" {
+                    "YAML flow collections ([…], {…}) nested deeper than 255 levels, \
+                     the YAML parser's fixed limit (max_depth cannot raise it)"
+                        .to_string()
+                } else {
+                    format!("invalid YAML: {}", e.info())
+                };
+                return Err(LoadError::at(Span::new(at, at), message));
             }
         }
     }
@@ -84,7 +95,9 @@ enum Frame {
 }
 
 struct Builder<'a> {
+    text: &'a str,
     offsets: &'a CharOffsets,
+    limits: &'a Limits,
     stack: Vec<Frame>,
     anchors: HashMap<usize, Node>,
     alias_nodes: usize,
@@ -106,7 +119,7 @@ impl Builder<'_> {
             Event::Scalar(value, style, anchor, tag) => {
                 let tag = tag.map(|t| (tag_name(&t), span));
                 let node = scalar(&value, style, tag.as_ref().map(|t| t.0.as_str()), span);
-                let node = wrap_tag(node, tag);
+                let node = wrap_tag(node, tag, self.text);
                 self.finish(node, anchor)
             }
             Event::SequenceStart(anchor, tag) => {
@@ -138,7 +151,7 @@ impl Builder<'_> {
                 }) => {
                     let end = collection_end(span, items.last().map(|n| n.span.end));
                     let node = Node::new(Span::new(start, end), Value::Seq(items));
-                    self.finish(wrap_tag(node, tag), anchor)
+                    self.finish(wrap_tag(node, tag, self.text), anchor)
                 }
                 _ => Err(LoadError::at(span, "invalid YAML: unbalanced sequence")),
             },
@@ -153,7 +166,7 @@ impl Builder<'_> {
                     let end = collection_end(span, entries.last().map(|e| e.value.span.end));
                     let entries = merge_keys(entries);
                     let node = Node::new(Span::new(start, end), Value::Map(entries));
-                    self.finish(wrap_tag(node, tag), anchor)
+                    self.finish(wrap_tag(node, tag, self.text), anchor)
                 }
                 _ => Err(LoadError::at(span, "invalid YAML: unbalanced mapping")),
             },
@@ -165,11 +178,14 @@ impl Builder<'_> {
                     ));
                 };
                 self.alias_nodes += count_nodes(target);
-                if self.alias_nodes > MAX_ALIAS_NODES {
+                let max = self.limits.max_alias_nodes;
+                if self.alias_nodes > max {
                     return Err(LoadError::at(
                         span,
                         format!(
-                            "YAML aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias bomb?); refusing to expand further"
+                            "YAML aliases expand to more than {max} nodes (the max_alias_nodes limit; an alias bomb?); \
+                             refusing to expand further. Raise it with --max-alias-nodes or `max_alias_nodes` \
+                             under [limits] in opsgate.toml"
                         ),
                     ));
                 }
@@ -185,14 +201,11 @@ impl Builder<'_> {
     }
 
     fn push(&mut self, frame: Frame) -> Result<(), LoadError> {
-        if self.stack.len() >= MAX_DEPTH {
+        if self.stack.len() >= self.limits.max_depth {
             let start = match &frame {
                 Frame::Seq { start, .. } | Frame::Map { start, .. } => *start,
             };
-            return Err(LoadError::at(
-                Span::new(start, start + 1),
-                format!("nesting deeper than {MAX_DEPTH} levels"),
-            ));
+            return Err(self.limits.depth_error(start));
         }
         self.stack.push(frame);
         Ok(())
@@ -323,7 +336,7 @@ fn number(s: &str) -> Option<Value> {
 /// CloudFormation short forms become their long forms: `!Ref X` → `{Ref: X}`,
 /// `!GetAtt A.B` → `{Fn::GetAtt: [A, B]}`, `!Condition C` → `{Condition: C}`,
 /// every other `!Name` → `{Fn::Name: …}`. Core-schema tags (`!!str`) are dropped.
-fn wrap_tag(node: Node, tag: Option<(String, Span)>) -> Node {
+fn wrap_tag(node: Node, tag: Option<(String, Span)>, text: &str) -> Node {
     let Some((name, tag_span)) = tag else {
         return node;
     };
@@ -356,7 +369,7 @@ fn wrap_tag(node: Node, tag: Option<(String, Span)>) -> Node {
     } else {
         node
     };
-    let key_span = Span::new(span.start, span.start + 1 + name.len());
+    let key_span = tag_key_span(text, span, &name);
     Node::new(
         span,
         Value::Map(vec![Entry {
@@ -365,6 +378,23 @@ fn wrap_tag(node: Node, tag: Option<(String, Span)>) -> Node {
             value: operand,
         }]),
     )
+}
+
+/// Where `!Name` is written in `span`: the first `!` in it (an anchor may come
+/// first: `&a !Ref x`). Empty at the start of `span` when the text there does not
+/// hold `!` and the name's length on character boundaries (found by fuzzing: an
+/// anchor of multi-byte characters before the tag put the key span mid-character).
+fn tag_key_span(text: &str, span: Span, name: &str) -> Span {
+    let bang = text
+        .get(span.start..span.end)
+        .and_then(|s| s.find('!'))
+        .map(|i| span.start + i);
+    match bang {
+        Some(s) if s + 1 + name.len() <= span.end && text.get(s..s + 1 + name.len()).is_some() => {
+            Span::new(s, s + 1 + name.len())
+        }
+        _ => Span::new(span.start, span.start),
+    }
 }
 
 /// YAML merge keys (`<<: *base`): the referenced mapping's entries are added unless

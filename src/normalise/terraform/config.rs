@@ -8,7 +8,8 @@ use std::sync::Arc;
 use hcl_edit::structure::{Block, Body, Structure};
 use hcl_edit::Span as _;
 
-use crate::load::{self, LoadError};
+use crate::discover::Roots;
+use crate::load::{self, Limits, LoadError};
 use crate::source::{SourceFile, Span};
 
 /// One parsed file. For `.tf.json`, `hcl` is the JSON rendered as HCL (what the
@@ -84,6 +85,8 @@ pub struct ModuleConfig {
     pub data_names: HashSet<String>,
     /// Files that did not parse: (file, error).
     pub errors: Vec<(Arc<SourceFile>, LoadError)>,
+    /// Files not read (symlinks out of the scan roots), for --verbose.
+    pub notes: Vec<String>,
 }
 
 /// `*.tf` and `*.tf.json` files of a directory, sorted.
@@ -108,14 +111,21 @@ pub fn is_terraform_file(p: &Path) -> bool {
 impl ModuleConfig {
     /// Parses every Terraform file of `dir`; unreadable or invalid files are
     /// recorded in `errors` and the rest of the module is still used.
-    pub fn load(dir: &Path) -> ModuleConfig {
+    /// A symlinked file is read only when it resolves inside one of `roots`
+    /// (the module directory itself may be anywhere: Terraform reads a module
+    /// source such as `../../modules/x` wherever it is).
+    pub fn load(dir: &Path, limits: &Limits, roots: &Roots) -> ModuleConfig {
         let mut config = ModuleConfig {
             dir: dir.to_path_buf(),
             ..Default::default()
         };
         for path in module_files(dir) {
             let display = crate::discover::display_path(&path);
-            match read_file(&path, &display) {
+            if let Err(why) = roots.check_link(&path) {
+                config.notes.push(format!("{display}: {why}"));
+                continue;
+            }
+            match read_file(&path, &display, limits) {
                 Ok((file, body)) => {
                     let index = config.files.len();
                     config.files.push(file);
@@ -156,18 +166,13 @@ impl ModuleConfig {
 fn read_file(
     path: &Path,
     display: &str,
+    limits: &Limits,
 ) -> Result<(ModuleFile, Body), (Arc<SourceFile>, LoadError)> {
     let fail =
         |text: String, e: LoadError| (Arc::new(SourceFile::new(display.to_string(), text)), e);
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    if size > load::MAX_FILE_BYTES {
-        return Err(fail(
-            String::new(),
-            LoadError::whole_file(format!(
-                "file is {size} bytes, larger than the limit of {} bytes",
-                load::MAX_FILE_BYTES
-            )),
-        ));
+    if let Some(e) = limits.check_size(size) {
+        return Err(fail(String::new(), e));
     }
     let bytes = std::fs::read(path).map_err(|e| {
         fail(
@@ -181,13 +186,13 @@ fn read_file(
     };
     let source = Arc::new(SourceFile::new(display.to_string(), text));
     if display.ends_with(".json") {
-        let root = match load::json::parse(&source.text) {
+        let root = match load::json::parse_with(&source.text, limits) {
             Ok(Some(root)) => root,
             Ok(None) => load::Node::new(Span::default(), load::Value::Map(vec![])),
             Err(e) => return Err((source, e)),
         };
         let hcl = load::hcl::render_json(&root);
-        let body = load::hcl::parse(&hcl).map_err(|e| (source.clone(), e))?;
+        let body = load::hcl::parse_with(&hcl, limits).map_err(|e| (source.clone(), e))?;
         return Ok((
             ModuleFile {
                 source,
@@ -197,7 +202,7 @@ fn read_file(
             body,
         ));
     }
-    let body = load::hcl::parse(&source.text).map_err(|e| (source.clone(), e))?;
+    let body = load::hcl::parse_with(&source.text, limits).map_err(|e| (source.clone(), e))?;
     Ok((
         ModuleFile {
             hcl: source.text.clone(),

@@ -9,15 +9,20 @@ use serde_json::Value as J;
 
 use super::eval::{Eval, V};
 use super::modules::EmptyScope;
+use super::Loader;
 use crate::load::{self, LoadError};
 use crate::source::SourceFile;
 
 /// Variables of a root module: `terraform.tfvars`, `*.auto.tfvars` (in name order),
 /// their `.json` forms, then `--var-file`s, later ones winning.
+/// Files found in `dir` that are symlinks out of the scan roots are not read
+/// (`--var-file`s are: the user named them); every file obeys the size limit.
 pub(super) fn tfvars(
     dir: &Path,
     var_files: &[PathBuf],
+    loader: &Loader,
     errors: &mut Vec<(Arc<SourceFile>, LoadError)>,
+    notes: &mut Vec<String>,
 ) -> HashMap<String, V> {
     let mut files: Vec<PathBuf> = ["terraform.tfvars", "terraform.tfvars.json"]
         .iter()
@@ -37,12 +42,25 @@ pub(super) fn tfvars(
         .unwrap_or_default();
     auto.sort();
     files.extend(auto);
+    files.retain(|f| match loader.roots().check_link(f) {
+        Ok(()) => true,
+        Err(why) => {
+            notes.push(format!("{}: {why}", crate::discover::display_path(f)));
+            false
+        }
+    });
     files.extend(var_files.iter().cloned());
     let mut vars = HashMap::new();
     for path in files {
         let display = crate::discover::display_path(&path);
-        let text = match std::fs::read(&path)
-            .map_err(|e| LoadError::whole_file(format!("cannot read: {e}")))
+        let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        let text = match loader
+            .limits()
+            .check_size(size)
+            .map_or(Ok(()), Err)
+            .and_then(|()| {
+                std::fs::read(&path).map_err(|e| LoadError::whole_file(format!("cannot read: {e}")))
+            })
             .and_then(load::decode)
         {
             Ok(t) => t,
@@ -63,7 +81,7 @@ pub(super) fn tfvars(
             }
             continue;
         }
-        match load::hcl::parse(&text) {
+        match load::hcl::parse_with(&text, loader.limits()) {
             Ok(body) => {
                 let scope = EmptyScope;
                 for s in body.iter() {

@@ -24,22 +24,43 @@ use self::inputs::{registry, tfvars};
 use self::modules::{variable_values, Builder, Instance};
 use self::resources::{emit_data, emit_resource, Emitted};
 use super::{Format, Unit};
-use crate::load::LoadError;
+use crate::discover::Roots;
+use crate::load::{Limits, LoadError};
 use crate::source::SourceFile;
 
-/// Parsed module directories, shared by all units of a scan.
+/// Parsed module directories, shared by all units of a scan, and what every file
+/// load of the scan obeys: the limits, and the roots symlinks may point into.
 #[derive(Default)]
 pub struct Loader {
     cache: Mutex<HashMap<PathBuf, Arc<ModuleConfig>>>,
+    limits: Limits,
+    roots: Roots,
 }
 
 impl Loader {
+    /// A loader for a scan of `roots` (see `discover::Roots`) within `limits`.
+    pub fn new(limits: Limits, roots: Roots) -> Loader {
+        Loader {
+            cache: Mutex::default(),
+            limits,
+            roots,
+        }
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    pub fn roots(&self) -> &Roots {
+        &self.roots
+    }
+
     pub fn get(&self, dir: &Path) -> Arc<ModuleConfig> {
         let key = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
         if let Some(c) = self.cache.lock().expect("loader lock").get(&key) {
             return c.clone();
         }
-        let config = Arc::new(ModuleConfig::load(dir));
+        let config = Arc::new(ModuleConfig::load(dir, &self.limits, &self.roots));
         self.cache
             .lock()
             .expect("loader lock")
@@ -102,13 +123,20 @@ pub fn normalise(
 ) -> (Unit, Vec<(Arc<SourceFile>, LoadError)>) {
     let mut errors = Vec::new();
     let root_config = loader.get(dir);
-    let root_vars = tfvars(dir, &options.var_files, &mut errors);
+    let mut file_notes = Vec::new();
+    let root_vars = tfvars(
+        dir,
+        &options.var_files,
+        loader,
+        &mut errors,
+        &mut file_notes,
+    );
     let vars = variable_values(&root_config, &root_vars, "");
     let builder = Builder {
         loader,
         registry: registry(dir),
         instances: RefCell::new(Vec::new()),
-        notes: RefCell::new(Vec::new()),
+        notes: RefCell::new(file_notes),
     };
     let root = Rc::new(Instance {
         config: root_config,
@@ -147,6 +175,10 @@ pub fn normalise(
         }
         if seen_configs.insert(inst.config.dir.clone()) {
             errors.extend(inst.config.errors.iter().cloned());
+            builder
+                .notes
+                .borrow_mut()
+                .extend(inst.config.notes.iter().cloned());
         }
     }
     let root = builder.instances.borrow()[0].clone();

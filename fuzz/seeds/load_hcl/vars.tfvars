@@ -1,0 +1,3 @@
+name = "x"
+count = 3
+tags = { a = "b" }

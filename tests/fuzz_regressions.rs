@@ -1,0 +1,58 @@
+//! Inputs the fuzz targets (fuzz/) found crashes with, replayed through the same
+//! checks: tests/data/fuzz/<target>/<file>.
+
+use std::path::Path;
+
+use opsgate::load::{self, Limits};
+
+fn inputs(target: &str) -> Vec<(String, Vec<u8>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/fuzz")
+        .join(target);
+    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| {
+                    (
+                        e.file_name().to_string_lossy().into_owned(),
+                        std::fs::read(e.path()).unwrap(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+#[test]
+fn load_yaml_regressions_load_with_sound_spans() {
+    let cases = inputs("load_yaml");
+    assert!(
+        !cases.is_empty(),
+        "no fixtures in tests/data/fuzz/load_yaml"
+    );
+    for (name, bytes) in cases {
+        let text = load::decode(bytes).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        match load::yaml::parse_with(&text, &Limits::default()) {
+            Ok(Some(node)) => {
+                let problems = node.span_problems(&text, false);
+                assert!(problems.is_empty(), "{name}: {problems:#?}");
+            }
+            Ok(None) => {}
+            Err(e) => assert!(
+                e.span.is_none_or(|s| s.start <= text.len()),
+                "{name}: {e:?}"
+            ),
+        }
+    }
+}
+
+#[test]
+fn a_tag_after_a_multibyte_anchor_gets_a_key_span_on_its_bang() {
+    let text = "a: &é !Ref x\n";
+    let node = load::yaml::parse(text).unwrap().unwrap();
+    let e = node.get("a").unwrap().single_key().unwrap();
+    assert_eq!(e.key, "Ref");
+    assert_eq!(&text[e.key_span.start..e.key_span.end], "!Ref");
+}
