@@ -334,7 +334,12 @@ fn scan_terraform(
     evaluate_unit(unit, errors, policies, engine)
 }
 
-fn scan_file(c: &Candidate, loader: &Loader, policies: &PolicySet, engine: &mut Evaluator) -> Outcome {
+fn scan_file(
+    c: &Candidate,
+    loader: &Loader,
+    policies: &PolicySet,
+    engine: &mut Evaluator,
+) -> Outcome {
     match load_unit(c, loader) {
         Loaded::Unit(u, e) => evaluate_unit(u, e, policies, engine),
         Loaded::Skipped(why) => Outcome::Skipped(c.display.clone(), why),

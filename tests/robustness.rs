@@ -246,7 +246,8 @@ fn a_rule_runs_only_on_units_with_its_kinds_and_must_not_report_others() {
     let r = scan_dir(templates.path(), load(r#"["aws_sqs_queue"]"#));
     let e = error_for(&r, "all.rego");
     assert!(
-        e.message.contains("ACME-ALL reported `T` of kind aws_sns_topic"),
+        e.message
+            .contains("ACME-ALL reported `T` of kind aws_sns_topic"),
         "{}",
         e.message
     );

@@ -3,7 +3,8 @@
 mod policies;
 
 pub use policies::{
-    embedded_examples, CompiledRule, PolicyError, PolicyOptions, PolicySet, RegoTest, Rule, RuleMeta, META_RULE,
+    embedded_examples, CompiledRule, PolicyError, PolicyOptions, PolicySet, RegoTest, Rule,
+    RuleMeta, META_RULE,
 };
 
 use std::collections::{HashMap, HashSet};
@@ -96,7 +97,12 @@ fn kinds_by_address(input: &J) -> HashMap<String, (String, String)> {
     resources
         .iter()
         .map(|(address, r)| {
-            let field = |name| r.get(name).and_then(J::as_str).unwrap_or_default().to_string();
+            let field = |name| {
+                r.get(name)
+                    .and_then(J::as_str)
+                    .unwrap_or_default()
+                    .to_string()
+            };
             (address.clone(), (field("kind"), field("type")))
         })
         .collect()

@@ -209,8 +209,9 @@ impl PolicySet {
         });
         let data = Value::from(config);
         let packages = group_packages(modules);
-        let (libraries, rule_packages): (Vec<Package>, Vec<Package>) =
-            packages.into_iter().partition(|p| !p.is_rule() && !p.is_test());
+        let (libraries, rule_packages): (Vec<Package>, Vec<Package>) = packages
+            .into_iter()
+            .partition(|p| !p.is_rule() && !p.is_test());
         let (tests, rule_packages): (Vec<Package>, Vec<Package>) =
             rule_packages.into_iter().partition(Package::is_test);
         let base = library_engine(&libraries, data, &mut errors);
@@ -276,11 +277,13 @@ impl PolicySet {
                 .iter()
                 .flat_map(|p| {
                     p.modules.iter().flat_map(move |m| {
-                        test_rule_names(&m.text).into_iter().map(move |name| RegoTest {
-                            file: m.file.clone(),
-                            rule: format!("{}.{name}", p.name),
-                            name,
-                        })
+                        test_rule_names(&m.text)
+                            .into_iter()
+                            .map(move |name| RegoTest {
+                                file: m.file.clone(),
+                                rule: format!("{}.{name}", p.name),
+                                name,
+                            })
                     })
                 })
                 .collect();
@@ -387,10 +390,11 @@ fn library_engine(libraries: &[Package], data: Value, errors: &mut Vec<PolicyErr
     }
     for p in libraries {
         let mut candidate = engine.clone();
-        let added = p
-            .modules
-            .iter()
-            .try_for_each(|m| candidate.add_policy(m.file.clone(), m.text.clone()).map(drop));
+        let added = p.modules.iter().try_for_each(|m| {
+            candidate
+                .add_policy(m.file.clone(), m.text.clone())
+                .map(drop)
+        });
         match added.and_then(|_| candidate.eval_query("true".into(), false).map(drop)) {
             Ok(()) => engine = candidate,
             Err(e) => errors.push(PolicyError {
