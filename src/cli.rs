@@ -237,6 +237,12 @@ pub fn run() -> i32 {
             return EXIT_ERRORS;
         }
     };
+    // Before anything runs in parallel (policies compile on the pool too): the
+    // pool's size and stack size are fixed when it starts.
+    init_threads(match &cli.command {
+        Command::Scan(args) => args.threads.filter(|&n| n > 0),
+        _ => None,
+    });
     match cli.command {
         Command::Scan(args) => match prepare(&args.policies, &args.paths, &today, &args.limits) {
             Ok((config, policies)) => run_scan(args, config, policies, &today),
@@ -383,7 +389,6 @@ fn run_scan(args: ScanArgs, config: Config, policies: PolicySet, today: &str) ->
         eprintln!("error: --threads must be at least 1");
         return EXIT_ERRORS;
     }
-    init_threads(args.threads);
     for f in &args.var_files {
         if !f.is_file() {
             eprintln!("error: --var-file {}: no such file", f.display());
@@ -481,7 +486,7 @@ fn init_threads(threads: Option<usize>) {
     if let Some(n) = threads {
         builder = builder.num_threads(n);
     }
-    // Only fails if a pool exists already, which the CLI never creates first.
+    // Only fails if a pool exists already; `run` starts it before anything else.
     let _ = builder.build_global();
 }
 
@@ -495,7 +500,6 @@ fn run_baseline(
     today: &str,
     limits: crate::load::Limits,
 ) -> i32 {
-    init_threads(None);
     let options = scan::ScanOptions {
         paths: paths.to_vec(),
         terraform: crate::normalise::terraform::TerraformOptions {
@@ -541,7 +545,6 @@ fn run_exceptions(
         eprintln!("error: no opsgate.toml or .opsgate.toml found (use --config FILE)");
         return EXIT_ERRORS;
     };
-    init_threads(None);
     let options = scan::ScanOptions {
         paths: paths.to_vec(),
         exclude: Some(std::sync::Arc::new(config.clone())),
