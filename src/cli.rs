@@ -423,6 +423,8 @@ fn run_scan(args: ScanArgs, config: Config, policies: PolicySet, today: &str) ->
         progress: progress.clone(),
         exclude: Some(std::sync::Arc::new(config.clone())),
         limits: args.limits.resolve(&config),
+        // Only the human report quotes source lines.
+        drop_sources: !outputs.iter().any(|o| o.format == Format::Human),
     };
     let mut result = match progress {
         Some(p) => report::progress::while_running(&p, || scan::scan_with(&options, &policies)),
@@ -508,6 +510,7 @@ fn run_baseline(
         progress: None,
         exclude: Some(std::sync::Arc::new(config.clone())),
         limits,
+        drop_sources: true,
     };
     let mut result = scan::scan_with(&options, &policies);
     filter::apply_exceptions(&mut result, &config, today);
@@ -549,6 +552,7 @@ fn run_exceptions(
         paths: paths.to_vec(),
         exclude: Some(std::sync::Arc::new(config.clone())),
         limits,
+        drop_sources: true,
         ..Default::default()
     };
     let mut result = scan::scan_with(&options, &policies);

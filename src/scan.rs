@@ -102,6 +102,29 @@ enum Outcome {
     Failed(InputError),
 }
 
+impl Outcome {
+    /// Points the findings at a copy of their file without its text (positions
+    /// are already computed), one copy per file.
+    fn drop_sources(&mut self) {
+        let Outcome::Scanned { findings, .. } = self else {
+            return;
+        };
+        let mut names: Vec<(*const SourceFile, Arc<SourceFile>)> = Vec::new();
+        for f in findings {
+            let key = Arc::as_ptr(&f.file);
+            let name = match names.iter().find(|(k, _)| *k == key) {
+                Some((_, name)) => name.clone(),
+                None => {
+                    let name = Arc::new(SourceFile::new(f.file.display.clone(), ""));
+                    names.push((key, name.clone()));
+                    name
+                }
+            };
+            f.file = name;
+        }
+    }
+}
+
 /// A file after load and normalise.
 pub enum Loaded {
     Unit(Unit, Vec<InputError>),
@@ -121,6 +144,9 @@ pub struct ScanOptions {
     pub exclude: Option<Arc<crate::config::Config>>,
     /// What one input file may cost (size, nesting, YAML aliases).
     pub limits: load::Limits,
+    /// Findings keep only their file's name, not its text: for reports that show
+    /// no source lines, so that a large scan does not hold every file in memory.
+    pub drop_sources: bool,
 }
 
 /// How far a running scan is: units to scan (known after discovery) and done.
@@ -172,12 +198,15 @@ pub fn scan_with(options: &ScanOptions, policies: &PolicySet) -> ScanResult {
         .map_init(
             || policies.evaluator(),
             |engine, job| {
-                let outcome = match job {
+                let mut outcome = match job {
                     Job::Template(c) => scan_file(c, &loader, policies, engine),
                     Job::Terraform(c) => {
                         scan_terraform(c, &loader, &options.terraform, policies, engine)
                     }
                 };
+                if options.drop_sources {
+                    outcome.drop_sources();
+                }
                 if let Some(p) = &options.progress {
                     p.done.fetch_add(1, Relaxed);
                 }

@@ -256,3 +256,34 @@ fn fix_language_patterns(v: &mut J) -> usize {
         _ => 0,
     }
 }
+
+/// Reports that quote no source lines are built from findings that no longer hold
+/// their file's text (memory on large scans), with the same result.
+#[test]
+fn findings_without_their_sources_report_the_same() {
+    use opsgate::evaluate::{PolicyOptions, PolicySet};
+    use opsgate::scan::{scan_with, ScanOptions};
+    let policies = PolicySet::load(&PolicyOptions {
+        today: "2026-11-25".into(),
+        builtins: true,
+        ..Default::default()
+    });
+    let scan = |drop_sources| {
+        scan_with(
+            &ScanOptions {
+                paths: INPUTS.iter().map(Into::into).collect(),
+                drop_sources,
+                ..Default::default()
+            },
+            &policies,
+        )
+    };
+    let (kept, dropped) = (scan(false), scan(true));
+    assert!(!dropped.findings.is_empty());
+    assert!(dropped.findings.iter().all(|f| f.file.text.is_empty()));
+    assert!(kept.findings.iter().all(|f| !f.file.text.is_empty()));
+    let json = |r| opsgate::report::json::render(r);
+    assert_eq!(json(&kept), json(&dropped));
+    let sarif = |r| opsgate::report::sarif::render(r, &policies.rules);
+    assert_eq!(sarif(&kept), sarif(&dropped));
+}
