@@ -390,6 +390,7 @@ fn evaluate_unit(
             .map(|e| InputError::plain(e.file, e.message)),
     );
     let mut findings = Vec::with_capacity(raw.len());
+    let unit_name: Arc<str> = unit.name.as_str().into();
     for f in raw {
         let rule = &policies.rules[f.rule_index];
         let Some(res) = unit.resources.get(&f.resource) else {
@@ -403,13 +404,10 @@ fn evaluate_unit(
             continue;
         };
         let span = locate(res, &f.path);
-        let fix = f.fix.clone().unwrap_or_else(|| {
-            rule.meta
-                .remediation
-                .get(unit.format.as_str())
-                .cloned()
-                .unwrap_or_default()
-        });
+        let fix = match f.fix {
+            Some(own) => own.into(),
+            None => rule.texts.remediation(unit.format.as_str()),
+        };
         findings.push(Finding {
             rule: rule.meta.id.clone(),
             rule_index: f.rule_index,
@@ -417,7 +415,7 @@ fn evaluate_unit(
                 Some(s) if !rule.severity_override => s,
                 _ => rule.meta.severity,
             },
-            title: rule.meta.title.clone(),
+            title: rule.texts.title.clone(),
             message: f.message,
             fix,
             start: res.file.position(span.start),
@@ -425,7 +423,7 @@ fn evaluate_unit(
             file: res.file.clone(),
             span,
             fingerprint: fingerprint(&rule.meta.id, &unit.name, &f.resource, &f.path),
-            unit: unit.name.clone(),
+            unit: unit_name.clone(),
             resource: f.resource,
             resource_type: res.resource_type.clone(),
             cdk_path: res.cdk_path.clone(),

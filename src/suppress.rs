@@ -191,13 +191,8 @@ pub fn apply(unit: &Unit, findings: &mut Vec<Finding>, policies: &PolicySet) {
             rule: META_RULE.into(),
             rule_index: meta_index,
             severity: meta.meta.severity,
-            title: meta.meta.title.clone(),
-            fix: meta
-                .meta
-                .remediation
-                .get(format)
-                .cloned()
-                .unwrap_or_default(),
+            title: meta.texts.title.clone(),
+            fix: meta.texts.remediation(format),
             message,
             file: ig.file.clone(),
             span: ig.span,
@@ -205,7 +200,7 @@ pub fn apply(unit: &Unit, findings: &mut Vec<Finding>, policies: &PolicySet) {
             end: ig.file.end_position(ig.span),
             // Fingerprinted by the ignored rule and its line: there is no resource.
             fingerprint: fingerprint(META_RULE, &ig.file.display, &ig.rule, &path),
-            unit: unit.name.clone(),
+            unit: unit.name.as_str().into(),
             resource,
             resource_type: String::new(),
             cdk_path: None,

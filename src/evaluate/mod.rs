@@ -4,7 +4,7 @@ mod policies;
 
 pub use policies::{
     embedded_examples, CompiledRule, PolicyError, PolicyOptions, PolicySet, RegoTest, Rule,
-    RuleMeta, META_RULE,
+    RuleMeta, RuleTexts, META_RULE,
 };
 
 use std::collections::{HashMap, HashSet};

@@ -67,6 +67,37 @@ pub struct Rule {
     /// The rule's own engine (the libraries and its package), prepared; `None` for
     /// the built-in OPS-META-001, which opsgate computes itself.
     pub engine: Option<CompiledRule>,
+    /// The title and remediations every finding of the rule shares.
+    pub texts: RuleTexts,
+}
+
+/// Texts of a rule that its findings point at rather than copy.
+#[derive(Debug, Clone, Default)]
+pub struct RuleTexts {
+    pub title: std::sync::Arc<str>,
+    /// By format (`cloudformation`, `terraform`, `terraform-plan`).
+    pub remediation: BTreeMap<String, std::sync::Arc<str>>,
+}
+
+impl RuleTexts {
+    fn of(meta: &RuleMeta) -> RuleTexts {
+        RuleTexts {
+            title: meta.title.as_str().into(),
+            remediation: meta
+                .remediation
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().into()))
+                .collect(),
+        }
+    }
+
+    /// The remediation for `format`, empty when the rule gives none.
+    pub fn remediation(&self, format: &str) -> std::sync::Arc<str> {
+        self.remediation
+            .get(format)
+            .cloned()
+            .unwrap_or_else(|| "".into())
+    }
 }
 
 /// A prepared engine; workers evaluate clones of it (cheap: modules are shared).
@@ -85,8 +116,7 @@ pub const META_RULE: &str = "OPS-META-001";
 
 fn meta_rule() -> Rule {
     let text = |s: &str| s.to_string();
-    Rule {
-        meta: RuleMeta {
+    let meta = RuleMeta {
             id: text(META_RULE),
             title: text("Ignores are justified and still needed"),
             severity: Severity::Low,
@@ -104,7 +134,10 @@ fn meta_rule() -> Rule {
             types: vec![],
             formats: vec![],
             parameters: BTreeMap::new(),
-        },
+        };
+    Rule {
+        texts: RuleTexts::of(&meta),
+        meta,
         file: text("(built in: inline ignores)"),
         findings_rule: String::new(),
         engine: None,
@@ -443,6 +476,7 @@ fn compile_rule(
     let findings_rule = format!("{}.findings", package.name);
     engine.set_execution_timer_config(timer);
     Ok(Some(Rule {
+        texts: RuleTexts::of(&meta),
         meta,
         file,
         findings_rule,

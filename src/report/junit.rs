@@ -33,7 +33,7 @@ pub fn render(result: &ScanResult, rules: &[Rule]) -> String {
     let mut by_unit: BTreeMap<&str, BTreeMap<&str, Vec<&Finding>>> = BTreeMap::new();
     for f in result.findings.iter().filter(|f| f.suppressed.is_none()) {
         by_unit
-            .entry(f.unit.as_str())
+            .entry(&*f.unit)
             .or_default()
             .entry(f.rule.as_str())
             .or_default()
