@@ -451,9 +451,16 @@ fn run_scan(args: ScanArgs, config: Config, policies: PolicySet, today: &str) ->
         .unwrap_or(Severity::Low);
     let mut code = filter::exit_code(&result, fail_on);
     for out in &outputs {
+        if out.format == Format::Json {
+            if let Err(e) = out.write_with(|w| report::json::write(&result, w)) {
+                eprintln!("error: {e}");
+                code = EXIT_ERRORS;
+            }
+            continue;
+        }
         let text = match out.format {
             Format::Human => report::human::render(&result, &policies.rules, &human),
-            Format::Json => report::json::render(&result),
+            Format::Json => unreachable!("written above"),
             Format::Sarif => report::sarif::render(&result, &policies.rules),
             Format::Github => report::github::render(&result),
             Format::Junit => report::junit::render(&result, &policies.rules),

@@ -105,6 +105,13 @@ struct BaselineSummary {
 }
 
 pub fn render(result: &ScanResult) -> String {
+    let mut out = Vec::new();
+    write(result, &mut out).expect("writing to memory does not fail");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// Writes the report to `w` as it is serialised.
+pub fn write(result: &ScanResult, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let report = Report {
         version: REPORT_VERSION,
         tool: Tool {
@@ -129,7 +136,6 @@ pub fn render(result: &ScanResult) -> String {
                 .map(|(entries, stale)| BaselineSummary { entries, stale }),
         },
     };
-    let mut out = serde_json::to_string_pretty(&report).expect("the report serialises");
-    out.push('\n');
-    out
+    serde_json::to_writer_pretty(&mut *w, &report)?;
+    w.write_all(b"\n")
 }

@@ -166,33 +166,46 @@ pub fn plan(formats: &[String], output: Option<&Path>, env: &Env) -> Result<Vec<
 impl Output {
     /// Writes `text` to the target.
     pub fn write(&self, text: &str) -> Result<(), String> {
+        self.write_with(|w| w.write_all(text.as_bytes()))
+    }
+
+    /// Lets `render` write the report straight to the target (buffered), so that a
+    /// large report is never held in memory whole.
+    pub fn write_with(
+        &self,
+        render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<(), String> {
+        let failed = |e: std::io::Error, p: &std::path::Path| {
+            format!(
+                "cannot write the {} report to {}: {e}",
+                self.format.name(),
+                p.display()
+            )
+        };
         match &self.target {
             Target::Stdout => {
-                let mut stdout = std::io::stdout().lock();
+                let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
                 // A closed pipe (`opsgate scan | head`) is not an error worth reporting.
-                let _ = stdout.write_all(text.as_bytes());
-                let _ = stdout.flush();
+                let _ = render(&mut stdout).and_then(|_| stdout.flush());
                 Ok(())
             }
-            Target::File(p) => std::fs::write(p, text).map_err(|e| {
-                format!(
-                    "cannot write the {} report to {}: {e}",
-                    self.format.name(),
-                    p.display()
-                )
-            }),
+            Target::File(p) => std::fs::File::create(p)
+                .and_then(|f| {
+                    let mut w = std::io::BufWriter::new(f);
+                    render(&mut w)?;
+                    w.flush()
+                })
+                .map_err(|e| failed(e, p)),
             Target::Append(p) => std::fs::OpenOptions::new()
                 .create(true)
                 .append(true)
                 .open(p)
-                .and_then(|mut f| f.write_all(text.as_bytes()))
-                .map_err(|e| {
-                    format!(
-                        "cannot write the {} report to {}: {e}",
-                        self.format.name(),
-                        p.display()
-                    )
-                }),
+                .and_then(|f| {
+                    let mut w = std::io::BufWriter::new(f);
+                    render(&mut w)?;
+                    w.flush()
+                })
+                .map_err(|e| failed(e, p)),
         }
     }
 }
