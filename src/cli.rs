@@ -451,22 +451,19 @@ fn run_scan(args: ScanArgs, config: Config, policies: PolicySet, today: &str) ->
         .unwrap_or(Severity::Low);
     let mut code = filter::exit_code(&result, fail_on);
     for out in &outputs {
-        if out.format == Format::Json {
-            if let Err(e) = out.write_with(|w| report::json::write(&result, w)) {
-                eprintln!("error: {e}");
-                code = EXIT_ERRORS;
-            }
-            continue;
-        }
-        let text = match out.format {
-            Format::Human => report::human::render(&result, &policies.rules, &human),
-            Format::Json => unreachable!("written above"),
-            Format::Sarif => report::sarif::render(&result, &policies.rules),
-            Format::Github => report::github::render(&result),
-            Format::Junit => report::junit::render(&result, &policies.rules),
-            Format::Markdown => report::markdown::render(&result, &policies.rules, &markdown),
-        };
-        if let Err(e) = out.write(&text) {
+        // JSON is serialised straight to its target; the others render to text first.
+        let written = out.write_with(|w| {
+            let text = match out.format {
+                Format::Json => return report::json::write(&result, w),
+                Format::Human => report::human::render(&result, &policies.rules, &human),
+                Format::Sarif => report::sarif::render(&result, &policies.rules),
+                Format::Github => report::github::render(&result),
+                Format::Junit => report::junit::render(&result, &policies.rules),
+                Format::Markdown => report::markdown::render(&result, &policies.rules, &markdown),
+            };
+            w.write_all(text.as_bytes())
+        });
+        if let Err(e) = written {
             eprintln!("error: {e}");
             code = EXIT_ERRORS;
         }
