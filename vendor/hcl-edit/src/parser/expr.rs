@@ -368,7 +368,13 @@ fn binary_op(
     decor.set_prefix(RawString::from_span(prefix));
     decor.set_suffix(RawString::from_span(suffix));
 
-    let expr = expr_term_with_state(state).parse_next(input)?;
+    // opsgate patch: an operator that has been read must be followed by its operand, so
+    // a failure from here on is final (cut). As a backtrack it let `expr_inner` call
+    // `binary_ops` again on the same operator, which parsed the operand a second time:
+    // once per nesting level, so unclosed nested objects took exponential time.
+    let expr = expr_term_with_state(state)
+        .parse_next(input)
+        .map_err(|e| e.cut())?;
     nesting::check_operator_depth(input, operators, &operator_start)?;
     Ok((operator, expr))
 }
