@@ -101,7 +101,9 @@ pub struct Interpreter {
 
     extensions: Map<String, (u8, Rc<Box<dyn Extension>>)>,
     module: Option<Ref<Module>>,
-    current_module_path: String,
+    current_module_path: Rc<str>,
+    // opsgate patch: paths and call targets computed once per module and call site.
+    fast: FastPaths,
     current_module_index: u32,
     query_schedule: Option<Schedule>,
     query_loop_hoisting: HoistedLoopsLookup,
@@ -123,6 +125,43 @@ pub struct Interpreter {
     builtins_cache: BTreeMap<(&'static str, Vec<Value>), Value>,
     no_rules_lookup: bool,
     execution_timer: ExecutionTimer,
+}
+
+/// opsgate patch (vendor/regorus/PATCHES.md): strings the interpreter used to derive
+/// from the same AST nodes at every step of every evaluation, kept per module and per
+/// call site. Keys hold their node (`Ref`s compare by address), so an address in the
+/// cache is never reused by another node.
+#[derive(Default)]
+struct FastPaths {
+    /// A module's package path, `data.a.b`, and its components below data, `[a, b]`.
+    module_paths: Vec<(Ref<Module>, Rc<str>, Rc<Vec<String>>)>,
+    /// What a call at a site resolves to, for a caller module (without `with`).
+    calls: BTreeMap<(ExprRef, u32), Rc<CallSite>>,
+    /// A call's extra (output) argument, if it has one, for a caller module.
+    extra_args: BTreeMap<(ExprRef, u32), Option<ExprRef>>,
+}
+
+impl core::fmt::Debug for FastPaths {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("FastPaths")
+    }
+}
+
+/// A call site's resolved function: what `eval_call_impl` found by name.
+struct CallSite {
+    /// The function's path after import aliases.
+    path: String,
+    /// The path relative to the caller's package (where default functions are found).
+    alt_path: String,
+    target: CallTarget,
+}
+
+enum CallTarget {
+    Rules(Vec<Ref<Rule>>, Ref<Module>),
+    /// Only default rules: evaluated after the (no) rule bodies.
+    DefaultOnly,
+    Print,
+    Builtin(&'static BuiltinFcn),
 }
 
 impl Default for Interpreter {
@@ -164,8 +203,9 @@ impl Clone for Interpreter {
             builtins_cache: BTreeMap::default(),
             active_rules: Vec::default(),
             contexts: Vec::default(),
-            current_module_path: String::default(),
+            current_module_path: Rc::from(""),
             current_module_index: 0,
+            fast: FastPaths::default(),
             query_schedule: None,
             query_loop_hoisting: HoistedLoopsLookup::new(),
             query_module: None,
@@ -223,8 +263,9 @@ impl Interpreter {
             data: Value::new_object(),
             module: None,
 
-            current_module_path: String::default(),
+            current_module_path: Rc::from(""),
             current_module_index: 0,
+            fast: FastPaths::default(),
             query_schedule: None,
             query_loop_hoisting: HoistedLoopsLookup::new(),
             query_module: None,
@@ -263,8 +304,9 @@ impl Interpreter {
             data: Value::new_object(),
             module: None,
 
-            current_module_path: String::default(),
+            current_module_path: Rc::from(""),
             current_module_index: 0,
+            fast: FastPaths::default(),
             query_module: None,
             query_schedule: None,
             query_loop_hoisting: HoistedLoopsLookup::new(),
@@ -1182,18 +1224,10 @@ impl Interpreter {
                         fcn,
                         params,
                         ..
-                    } => self.eval_call(
-                        call_span,
-                        expr,
-                        fcn,
-                        params,
-                        get_extra_arg(
-                            expr,
-                            Some(self.current_module_path.as_str()),
-                            &self.compiled_policy.functions,
-                        ),
-                        true,
-                    )?,
+                    } => {
+                        let extra_arg = self.extra_arg(expr);
+                        self.eval_call(call_span, expr, fcn, params, extra_arg, true)?
+                    }
                     _ => self.eval_expr(expr)?,
                 };
 
@@ -1227,18 +1261,10 @@ impl Interpreter {
                         fcn,
                         params,
                         ..
-                    } => self.eval_call(
-                        call_span,
-                        expr,
-                        fcn,
-                        params,
-                        get_extra_arg(
-                            expr,
-                            Some(self.current_module_path.as_str()),
-                            &self.compiled_policy.functions,
-                        ),
-                        false,
-                    )?,
+                    } => {
+                        let extra_arg = self.extra_arg(expr);
+                        self.eval_call(call_span, expr, fcn, params, extra_arg, false)?
+                    }
                     _ => self.eval_expr(expr)?,
                 };
 
@@ -1475,7 +1501,7 @@ impl Interpreter {
                                 // Function replaced by another function.
                                 // Lookup by with current module path prefixed.
                                 let mut function_path =
-                                    get_path_string(&wm.r#as, Some(&self.current_module_path))?;
+                                    get_path_string(&wm.r#as, Some(&*self.current_module_path))?;
                                 if self.lookup_function_by_name(&function_path).is_none() {
                                     // Lookup without current module path prefixed.
                                     function_path = get_path_string(&wm.r#as, None)?;
@@ -1633,11 +1659,7 @@ impl Interpreter {
             } = collection_expr.as_ref()
             {
                 // Handle walk(obj, output_param)
-                let extra_arg = get_extra_arg(
-                    &collection_expr,
-                    Some(self.current_module_path.as_str()),
-                    &self.compiled_policy.functions,
-                );
+                let extra_arg = self.extra_arg(&collection_expr);
                 // If there is an extra arg, ignore it while computing the loop value.
                 let params_slice: &[ExprRef] = if extra_arg.is_some() {
                     let (_, prefix) = params
@@ -2787,6 +2809,42 @@ impl Interpreter {
             return Ok(v.clone());
         }
 
+        // opsgate patch: without `with` modifiers a call site always resolves to the
+        // same function; `resolve_call` remembers what the search below finds.
+        let site = if self.with_functions.is_empty() {
+            self.resolve_call(fcn)?
+        } else {
+            None
+        };
+        if let Some(site) = site {
+            let mut param_values = Vec::with_capacity(params.len());
+            for p in params {
+                param_values.push(self.eval_expr(p)?);
+            }
+            let (fcns, fcn_module) = match &site.target {
+                CallTarget::Rules(rules, module) => (rules.clone(), Some(module.clone())),
+                CallTarget::DefaultOnly => (Vec::new(), self.module.clone()),
+                CallTarget::Print => return self.eval_print(span, params, param_values),
+                CallTarget::Builtin(builtin) => {
+                    return self.eval_builtin_call(span, &site.path, **builtin, params, param_values)
+                }
+            };
+            if param_values.iter().any(|v| v == &Value::Undefined) {
+                return Ok(Value::Undefined);
+            }
+            return self.eval_function_rules(
+                span,
+                fcn,
+                fcns,
+                fcn_module,
+                params,
+                &param_values,
+                &site.path,
+                Some(&site.alt_path),
+                None,
+            );
+        }
+
         let fcn_path = match get_path_string(fcn, None) {
             Ok(p) => p,
             _ => bail!(span.error("invalid function expression")),
@@ -2838,7 +2896,7 @@ impl Interpreter {
                     || self
                         .compiled_policy
                         .default_rules
-                        .contains_key(&get_path_string(fcn, Some(&self.current_module_path))?)
+                        .contains_key(&get_path_string(fcn, Some(&*self.current_module_path))?)
                 {
                     // process default functions later.
                     (&empty, self.module.clone())
@@ -2893,6 +2951,35 @@ impl Interpreter {
         }
 
         let fcns = fcns_rules.clone();
+        self.eval_function_rules(
+            span,
+            fcn,
+            fcns,
+            fcn_module,
+            params,
+            &param_values,
+            &selected_fcn_path,
+            None,
+            with_functions_saved,
+        )
+    }
+
+    /// The rules of a resolved function, evaluated on `param_values` (then its
+    /// default rules if none gave a value). Split out of `eval_call_impl` (opsgate
+    /// patch) so that cached call sites share it.
+    #[allow(clippy::too_many_arguments)]
+    fn eval_function_rules(
+        &mut self,
+        span: &Span,
+        fcn: &ExprRef,
+        fcns: Vec<Ref<Rule>>,
+        fcn_module: Option<Ref<Module>>,
+        params: &[ExprRef],
+        param_values: &[Value],
+        selected_fcn_path: &str,
+        alt_path: Option<&str>,
+        with_functions_saved: Option<BTreeMap<String, FunctionModifier>>,
+    ) -> Result<Value> {
 
         let mut results: Vec<Value> = Vec::new();
         let mut errors: Vec<anyhow::Error> = Vec::new();
@@ -3043,12 +3130,15 @@ impl Interpreter {
                 let rules = match self
                     .compiled_policy
                     .default_rules
-                    .get(&selected_fcn_path)
+                    .get(selected_fcn_path)
                     .cloned()
                 {
                     Some(rules) => Some(rules),
                     None => {
-                        let alt_fcn_path = get_path_string(fcn, Some(&self.current_module_path))?;
+                        let alt_fcn_path = match alt_path {
+                            Some(p) => p.to_string(),
+                            None => get_path_string(fcn, Some(&*self.current_module_path))?,
+                        };
                         self.compiled_policy
                             .default_rules
                             .get(&alt_fcn_path)
@@ -3164,15 +3254,15 @@ impl Interpreter {
                 // Prevent cyclic evaluation.
                 continue;
             }
-            let mut module_path_components = vec!["data".to_string()];
-            module_path_components.extend(Parser::get_static_string_path_components(
-                &module.package.refr,
-            )?);
+            // opsgate patch: the package's components, computed once per module.
+            let (_, package_components) = self.module_paths(&module)?;
+            let starts_with_path = path.first().is_some_and(|p| p == "data")
+                && path.len() <= package_components.len() + 1
+                && package_components.iter().zip(&path[1..]).all(|(a, b)| a == b);
 
-            if path.len() > 1 && module_path_components.starts_with(path) {
+            if path.len() > 1 && starts_with_path {
                 // Ensure that the module is created.
-                let module_value_components =
-                    Parser::get_static_string_path_components(&module.package.refr)?;
+                let module_value_components = package_components.clone();
                 let module_value_components: Vec<&str> =
                     module_value_components.iter().map(String::as_str).collect();
                 if self.has_explicit_data_with_override_ancestor(&module_value_components)? {
@@ -3404,8 +3494,7 @@ impl Interpreter {
             Ok(Self::get_value_chained(self.data.clone(), fields))
         } else if !self.compiled_policy.modules.is_empty() {
             let module = self.current_module()?;
-            let mut module_var_path =
-                Parser::get_static_string_path_components(&module.package.refr)?;
+            let mut module_var_path = self.module_paths(&module)?.1.as_ref().clone();
             module_var_path.push(name.text().to_string());
             let module_var_path_refs: Vec<&str> =
                 module_var_path.iter().map(String::as_str).collect();
@@ -3835,11 +3924,102 @@ impl Interpreter {
     ) -> Result<Option<Ref<Module>>> {
         let previous_module = self.module.clone();
         if let Some(new_module) = &module {
-            self.current_module_path = get_path_string(&new_module.package.refr, Some("data"))?;
+            self.current_module_path = self.module_path(new_module)?;
             self.current_module_index = self.find_module_index(new_module);
         }
         self.module = module;
         Ok(previous_module)
+    }
+
+    /// `data.<package>` of `module`, computed once per module.
+    fn module_path(&mut self, module: &Ref<Module>) -> Result<Rc<str>> {
+        Ok(self.module_paths(module)?.0)
+    }
+
+    /// `data.<package>` of `module` and the package's components, computed once.
+    fn module_paths(&mut self, module: &Ref<Module>) -> Result<(Rc<str>, Rc<Vec<String>>)> {
+        if let Some((_, path, components)) =
+            self.fast.module_paths.iter().find(|(m, _, _)| m == module)
+        {
+            return Ok((path.clone(), components.clone()));
+        }
+        let path: Rc<str> = get_path_string(&module.package.refr, Some("data"))?.into();
+        let components = Rc::new(Parser::get_static_string_path_components(
+            &module.package.refr,
+        )?);
+        self.fast
+            .module_paths
+            .push((module.clone(), path.clone(), components.clone()));
+        Ok((path, components))
+    }
+
+    /// `get_extra_arg` of a call expression, computed once per call site and module
+    /// (not cached for query modules, whose nodes are short-lived).
+    fn extra_arg(&mut self, expr: &ExprRef) -> Option<ExprRef> {
+        let module_index = self.current_module_index;
+        if module_index as usize >= self.compiled_policy.modules.len() {
+            return get_extra_arg(
+                expr,
+                Some(&*self.current_module_path),
+                &self.compiled_policy.functions,
+            );
+        }
+        let key = (expr.clone(), module_index);
+        if let Some(extra) = self.fast.extra_args.get(&key) {
+            return extra.clone();
+        }
+        let extra = get_extra_arg(
+            expr,
+            Some(&*self.current_module_path),
+            &self.compiled_policy.functions,
+        );
+        self.fast.extra_args.insert(key, extra.clone());
+        extra
+    }
+
+    /// What the call of `fcn` resolves to from the current module: rules, default
+    /// functions only, print or a builtin, the same search as `eval_call_impl` makes by
+    /// name. None for extensions and unknown names (they take the uncached way), and
+    /// for calls in a query module (a query's nodes live only as long as the query).
+    fn resolve_call(&mut self, fcn: &ExprRef) -> Result<Option<Rc<CallSite>>> {
+        let module_index = self.current_module_index;
+        if module_index as usize >= self.compiled_policy.modules.len() {
+            return Ok(None);
+        }
+        let key = (fcn.clone(), module_index);
+        if let Some(site) = self.fast.calls.get(&key) {
+            return Ok(Some(site.clone()));
+        }
+        // A malformed function expression takes the uncached way, which reports it.
+        let Ok(path) = get_path_string(fcn, None) else {
+            return Ok(None);
+        };
+        let path = self.resolve_fcn_path_through_imports(&path).unwrap_or(path);
+        let Ok(alt_path) = get_path_string(fcn, Some(&*self.current_module_path)) else {
+            return Ok(None);
+        };
+        let target = if let Some((rules, module)) = self.lookup_function_by_name(&path) {
+            CallTarget::Rules(rules.clone(), module.clone())
+        } else if self.compiled_policy.default_rules.contains_key(&path)
+            || self.compiled_policy.default_rules.contains_key(&alt_path)
+        {
+            CallTarget::DefaultOnly
+        } else if self.extensions.contains_key(&path) {
+            return Ok(None);
+        } else if path == "print" {
+            CallTarget::Print
+        } else if let Some(builtin) = builtins::BUILTINS.get(path.as_str()) {
+            CallTarget::Builtin(builtin)
+        } else {
+            return Ok(None);
+        };
+        let site = Rc::new(CallSite {
+            path,
+            alt_path,
+            target,
+        });
+        self.fast.calls.insert(key, site.clone());
+        Ok(Some(site))
     }
 
     fn find_module_index(&self, module: &Ref<Module>) -> u32 {
