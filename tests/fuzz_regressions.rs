@@ -90,9 +90,7 @@ fn load_hcl_regressions_end_with_an_error() {
 fn unclosed_objects_after_a_comparison_fail_in_linear_time() {
     let text = "t = {O -j<= {n<n<= { { //\n".repeat(14) + "{\n";
     let started = std::time::Instant::now();
-    let e = load::hcl::parse_with(&text, &Limits::default())
-        .err()
-        .expect("unclosed objects parsed");
+    let e = load::hcl::parse_with(&text, &Limits::default()).expect_err("unclosed objects parsed");
     assert!(e.span.is_some_and(|s| s.start <= text.len()), "{e:?}");
     assert!(
         started.elapsed() < std::time::Duration::from_secs(5),

@@ -3,12 +3,13 @@
 mod policies;
 
 pub use policies::{
-    embedded_examples, CompiledRule, PolicyError, PolicyOptions, PolicySet, RegoTest, Rule,
-    RuleMeta, RuleTexts, META_RULE,
+    builtin_metadata_table, embedded_examples, CompiledRule, PolicyError, PolicyOptions, PolicySet,
+    RegoTest, Rule, RuleMeta, RuleTexts, META_RULE,
 };
 
 use std::collections::{HashMap, HashSet};
 
+use rayon::prelude::*;
 use regorus::{Engine, Value};
 use serde_json::Value as J;
 
@@ -46,20 +47,49 @@ impl PolicySet {
         let format = unit.format.as_str();
         let mut findings = Vec::new();
         let mut errors = Vec::new();
-        for (index, rule) in self.rules.iter().enumerate() {
-            let Some(compiled) = &rule.engine else {
-                continue;
+        let applicable: Vec<(usize, &Rule, &CompiledRule)> = self
+            .rules
+            .iter()
+            .enumerate()
+            .filter_map(|(index, rule)| {
+                let compiled = rule.engine.as_ref()?;
+                if !rule.meta.formats.iter().any(|f| f == format) {
+                    return None;
+                }
+                let reads = |k: &String| present.contains(k.as_str());
+                let applies = rule.meta.kinds.is_empty()
+                    || rule.meta.kinds.iter().chain(&rule.meta.types).any(reads);
+                applies.then_some((index, rule, compiled))
+            })
+            .collect();
+        // Rules not prepared yet (built-ins are prepared on first use) are prepared
+        // side by side, so a scan of one template still uses every core for it.
+        let unprepared: Vec<&CompiledRule> = applicable
+            .iter()
+            .filter(|(index, _, compiled)| {
+                evaluator.engines[*index].is_none() && !compiled.is_prepared()
+            })
+            .map(|(_, _, compiled)| *compiled)
+            .collect();
+        if unprepared.len() > 1 {
+            unprepared.par_iter().for_each(|c| {
+                let _ = c.engine();
+            });
+        }
+        for (index, rule, compiled) in applicable {
+            let engine = match &mut evaluator.engines[index] {
+                Some(engine) => engine,
+                slot => match compiled.engine() {
+                    Ok(prepared) => slot.insert(prepared.clone()),
+                    Err(e) => {
+                        errors.push(PolicyError {
+                            file: rule.file.clone(),
+                            message: e.to_string(),
+                        });
+                        continue;
+                    }
+                },
             };
-            if !rule.meta.formats.iter().any(|f| f == format) {
-                continue;
-            }
-            let reads = |k: &String| present.contains(k.as_str());
-            let applies = rule.meta.kinds.is_empty()
-                || rule.meta.kinds.iter().chain(&rule.meta.types).any(reads);
-            if !applies {
-                continue;
-            }
-            let engine = evaluator.engines[index].get_or_insert_with(|| compiled.0.clone());
             engine.set_input(input.clone());
             let result = engine.eval_rule(rule.findings_rule.clone());
             let found = match result {

@@ -3,8 +3,10 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
+use regorus::utils::limits::ExecutionTimerConfig;
 use regorus::{Engine, Value};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value as J};
@@ -100,9 +102,57 @@ impl RuleTexts {
     }
 }
 
-/// A prepared engine; workers evaluate clones of it (cheap: modules are shared).
+/// A rule's prepared engine; workers evaluate clones of it (cheap: modules are
+/// shared). Built-in rules are prepared on first use: preparing (regorus' analysis
+/// of the libraries and the rule) is most of a small scan's time, and a scan of
+/// one template needs only the rules whose kinds it has. A team's own policies are
+/// prepared at load, so that a broken one is reported whether or not it runs.
 #[derive(Clone)]
-pub struct CompiledRule(pub(super) Engine);
+pub struct CompiledRule {
+    engine: Arc<OnceLock<Result<Engine, String>>>,
+    /// What the engine is prepared from, until it is.
+    source: Option<Arc<RuleSource>>,
+}
+
+struct RuleSource {
+    base: Engine,
+    package: String,
+    modules: Vec<(String, String)>,
+    timer: ExecutionTimerConfig,
+}
+
+impl CompiledRule {
+    fn prepared(engine: Engine) -> CompiledRule {
+        CompiledRule {
+            engine: Arc::new(OnceLock::from(Ok(engine))),
+            source: None,
+        }
+    }
+
+    fn lazy(source: RuleSource) -> CompiledRule {
+        CompiledRule {
+            engine: Arc::new(OnceLock::new()),
+            source: Some(Arc::new(source)),
+        }
+    }
+
+    /// Whether the engine has been prepared (successfully or not).
+    pub(super) fn is_prepared(&self) -> bool {
+        self.engine.get().is_some()
+    }
+
+    /// The prepared engine (prepared now, once, if it was not yet).
+    pub(super) fn engine(&self) -> Result<&Engine, &str> {
+        self.engine
+            .get_or_init(|| {
+                let source = self.source.as_ref().ok_or("no policy source")?;
+                prepare(&source.base, &source.package, &source.modules, source.timer)
+                    .map(|(engine, _)| engine)
+            })
+            .as_ref()
+            .map_err(String::as_str)
+    }
+}
 
 impl std::fmt::Debug for CompiledRule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -248,7 +298,7 @@ impl PolicySet {
         let (tests, rule_packages): (Vec<Package>, Vec<Package>) =
             rule_packages.into_iter().partition(Package::is_test);
         let base = library_engine(&libraries, data, &mut errors);
-        let timer = regorus::utils::limits::ExecutionTimerConfig {
+        let timer = ExecutionTimerConfig {
             limit: options.eval_timeout.unwrap_or(DEFAULT_EVAL_TIMEOUT),
             check_interval: std::num::NonZeroU32::new(64).expect("non-zero"),
         };
@@ -439,51 +489,157 @@ fn library_engine(libraries: &[Package], data: Value, errors: &mut Vec<PolicyErr
     engine
 }
 
-/// One rule's engine, prepared (evaluated once, so clones skip the analysis), and
-/// its metadata. `None` for a package without `metadata` and `findings`.
+/// One rule: its metadata and its engine. `None` for a package without `metadata`
+/// and `findings`. Built-in rules read their metadata from an engine that holds only
+/// their own package (their metadata is constant) and are prepared on first use; the
+/// others are prepared here.
 fn compile_rule(
     base: &Engine,
     package: &Package,
-    timer: regorus::utils::limits::ExecutionTimerConfig,
+    timer: ExecutionTimerConfig,
 ) -> Result<Option<Rule>, PolicyError> {
     let file = package.modules[0].file.clone();
     let error = |message: String| PolicyError {
         file: file.clone(),
         message,
     };
-    let mut engine = base.clone();
-    for m in &package.modules {
-        engine
-            .add_policy(m.file.clone(), m.text.clone())
-            .map_err(|e| error(e.to_string()))?;
-    }
-    engine.set_input(Value::from(empty_input()));
-    let meta = match engine.eval_rule(format!("{}.metadata", package.name)) {
-        Ok(Value::Undefined) => {
-            return Err(error(format!(
-                "{} defines `findings` but no `metadata` object",
-                package.name
-            )))
+    let modules: Vec<(String, String)> = package
+        .modules
+        .iter()
+        .map(|m| (m.file.clone(), m.text.clone()))
+        .collect();
+    let builtin = package.modules.iter().all(|m| m.builtin);
+    let known = builtin
+        .then(|| known_metadata(&package.name, &modules).or_else(|| metadata_alone(package)))
+        .flatten();
+    let (engine, meta) = match known {
+        Some(meta) => {
+            let source = RuleSource {
+                base: base.clone(),
+                package: package.name.clone(),
+                modules,
+                timer,
+            };
+            (CompiledRule::lazy(source), meta)
         }
-        Ok(v) => v,
-        Err(e) => return Err(error(format!("left out, it cannot be compiled: {e}"))),
+        None => {
+            let (engine, meta) = prepare(base, &package.name, &modules, timer).map_err(error)?;
+            let meta = serde_json::to_value(&meta)
+                .map_err(|e| error(format!("invalid `metadata`: {e}")))?;
+            (CompiledRule::prepared(engine), meta)
+        }
     };
-    let meta: RuleMeta = serde_json::to_value(&meta)
-        .and_then(serde_json::from_value)
-        .map_err(|e| error(format!("invalid `metadata`: {e}")))?;
-    // Evaluating `metadata` prepared the whole engine (the analysis that rejects an
-    // unknown function), so clones skip it.
-    let findings_rule = format!("{}.findings", package.name);
-    engine.set_execution_timer_config(timer);
+    let meta: RuleMeta =
+        serde_json::from_value(meta).map_err(|e| error(format!("invalid `metadata`: {e}")))?;
     Ok(Some(Rule {
         texts: RuleTexts::of(&meta),
         meta,
         file,
-        findings_rule,
-        builtin: package.modules.iter().all(|m| m.builtin),
+        findings_rule: format!("{}.findings", package.name),
+        builtin,
         severity_override: false,
-        engine: Some(CompiledRule(engine)),
+        engine: Some(engine),
     }))
+}
+
+/// The built-in rules' metadata, generated from the policies (a test keeps it current:
+/// `OPSGATE_BLESS=1 cargo test --test docs`): package → {hash of its modules, metadata}.
+/// Reading it spares every run evaluating each rule's `metadata`.
+const BUILTIN_METADATA: &str = include_str!("builtin_metadata.json");
+
+/// The metadata of a built-in package from `BUILTIN_METADATA`, if it was generated
+/// from these very modules (otherwise it is evaluated: a stale table costs time,
+/// never correctness).
+fn known_metadata(package: &str, modules: &[(String, String)]) -> Option<J> {
+    static TABLE: OnceLock<BTreeMap<String, J>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| serde_json::from_str(BUILTIN_METADATA).unwrap_or_default());
+    let entry = table.get(package)?;
+    (entry.get("hash")?.as_str()? == modules_hash(modules))
+        .then(|| entry.get("metadata").cloned())?
+}
+
+/// A rule's metadata from an engine with only its own package (metadata is constant).
+fn metadata_alone(package: &Package) -> Option<J> {
+    let modules: Vec<(String, String)> = package
+        .modules
+        .iter()
+        .map(|m| (m.file.clone(), m.text.clone()))
+        .collect();
+    let timer = ExecutionTimerConfig {
+        limit: DEFAULT_EVAL_TIMEOUT,
+        check_interval: std::num::NonZeroU32::new(64).expect("non-zero"),
+    };
+    let (_, meta) = prepare(&Engine::new(), &package.name, &modules, timer).ok()?;
+    serde_json::to_value(&meta).ok()
+}
+
+/// FNV-1a (64 bit) of the modules' names and texts: stable across builds and platforms.
+fn modules_hash(modules: &[(String, String)]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for (file, text) in modules {
+        for byte in file.bytes().chain([0]).chain(text.bytes()).chain([0]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}
+
+/// `BUILTIN_METADATA` as the embedded policies give it now (pretty JSON).
+pub fn builtin_metadata_table() -> String {
+    let mut modules = Vec::new();
+    let mut data = serde_json::Map::new();
+    let mut errors = Vec::new();
+    for (path, text) in embedded::EMBEDDED {
+        add_source(path, text, false, &mut modules, &mut data, &mut errors);
+    }
+    let table: BTreeMap<String, J> = group_packages(modules)
+        .into_iter()
+        .filter(|p| p.is_rule() && !p.is_test())
+        .filter_map(|p| {
+            let meta = metadata_alone(&p)?;
+            let modules: Vec<(String, String)> = p
+                .modules
+                .iter()
+                .map(|m| (m.file.clone(), m.text.clone()))
+                .collect();
+            Some((
+                p.name,
+                json!({"hash": modules_hash(&modules), "metadata": meta}),
+            ))
+        })
+        .collect();
+    serde_json::to_string_pretty(&table).unwrap_or_default() + "\n"
+}
+
+/// `base` plus the package's modules, prepared: evaluating `metadata` runs regorus'
+/// analysis (which rejects, e.g., an unknown function), so clones skip it. Returns
+/// the engine and the metadata.
+fn prepare(
+    base: &Engine,
+    package: &str,
+    modules: &[(String, String)],
+    timer: ExecutionTimerConfig,
+) -> Result<(Engine, Value), String> {
+    let mut engine = base.clone();
+    engine.set_rego_v0(false);
+    for (file, text) in modules {
+        engine
+            .add_policy(file.clone(), text.clone())
+            .map_err(|e| e.to_string())?;
+    }
+    engine.set_input(Value::from(empty_input()));
+    let meta = match engine.eval_rule(format!("{package}.metadata")) {
+        Ok(Value::Undefined) => {
+            return Err(format!(
+                "{package} defines `findings` but no `metadata` object"
+            ))
+        }
+        Ok(v) => v,
+        Err(e) => return Err(format!("left out, it cannot be compiled: {e}")),
+    };
+    engine.set_execution_timer_config(timer);
+    Ok((engine, meta))
 }
 
 /// Names of the `test_*` rules a module defines (one per distinct name).
