@@ -451,12 +451,13 @@ fn run_scan(args: ScanArgs, config: Config, policies: PolicySet, today: &str) ->
         .unwrap_or(Severity::Low);
     let mut code = filter::exit_code(&result, fail_on);
     for out in &outputs {
-        // JSON is serialised straight to its target; the others render to text first.
+        // JSON and SARIF are serialised straight to their target; the others render to
+        // text first.
         let written = out.write_with(|w| {
             let text = match out.format {
                 Format::Json => return report::json::write(&result, w),
+                Format::Sarif => return report::sarif::write(&result, &policies.rules, w),
                 Format::Human => report::human::render(&result, &policies.rules, &human),
-                Format::Sarif => report::sarif::render(&result, &policies.rules),
                 Format::Github => report::github::render(&result),
                 Format::Junit => report::junit::render(&result, &policies.rules),
                 Format::Markdown => report::markdown::render(&result, &policies.rules, &markdown),

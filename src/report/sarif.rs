@@ -3,6 +3,8 @@
 //! suppressed findings with their suppression, unreadable inputs as tool notifications.
 //! Kept to the subset GitHub documents, so an upload raises no warnings.
 
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
 use serde_json::{json, Value as J};
 
 use crate::evaluate::Rule;
@@ -149,7 +151,21 @@ fn uri(path: &str) -> String {
     out
 }
 
+/// The SARIF log as text (`write` into a string).
 pub fn render(result: &ScanResult, rules: &[Rule]) -> String {
+    let mut out = Vec::new();
+    write(result, rules, &mut out).expect("writing to memory does not fail");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// Writes the SARIF log to `w`. The results are serialised one at a time as they are
+/// written, not gathered into one JSON tree first: a large scan has hundreds of
+/// thousands, and the tree cost several times the report's size in memory.
+pub fn write(
+    result: &ScanResult,
+    rules: &[Rule],
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let notifications: Vec<J> = result
         .errors
         .iter()
@@ -196,12 +212,70 @@ pub fn render(result: &ScanResult, rules: &[Rule]) -> String {
                 "toolExecutionNotifications": notifications,
             }],
             "columnKind": "unicodeCodePoints",
-            "results": result.findings.iter().map(sarif_result).collect::<Vec<_>>(),
         }],
     });
-    let mut out = serde_json::to_string_pretty(&sarif).expect("JSON values serialise");
-    out.push('\n');
-    out
+    let log = Log {
+        head: &sarif,
+        findings: &result.findings,
+    };
+    let mut serializer = serde_json::Serializer::pretty(&mut *w);
+    log.serialize(&mut serializer)?;
+    w.write_all(b"\n")
+}
+
+/// `head` (the log with one run, less its results), with the run's `results`
+/// appended from `findings` as they are serialised.
+struct Log<'a> {
+    head: &'a J,
+    findings: &'a [Finding],
+}
+
+impl Serialize for Log<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let empty = serde_json::Map::new();
+        let log = self.head.as_object().unwrap_or(&empty);
+        let mut map = serializer.serialize_map(Some(log.len()))?;
+        for (key, value) in log {
+            if key == "runs" {
+                let run = value.get(0).and_then(J::as_object).unwrap_or(&empty);
+                map.serialize_entry(
+                    key,
+                    &[Run {
+                        head: run,
+                        findings: self.findings,
+                    }],
+                )?;
+            } else {
+                map.serialize_entry(key, value)?;
+            }
+        }
+        map.end()
+    }
+}
+
+struct Run<'a> {
+    head: &'a serde_json::Map<String, J>,
+    findings: &'a [Finding],
+}
+
+impl Serialize for Run<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.head.len() + 1))?;
+        for (key, value) in self.head {
+            map.serialize_entry(key, value)?;
+        }
+        map.serialize_entry("results", &Results(self.findings))?;
+        map.end()
+    }
+}
+
+/// Each finding's result, built and serialised one at a time.
+struct Results<'a>(&'a [Finding]);
+
+impl Serialize for Results<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(sarif_result))
+    }
 }
 
 #[cfg(test)]
