@@ -334,18 +334,25 @@ pub fn load_unit(c: &Candidate, loader: &Loader) -> Loaded {
     Loaded::Unit(unit, errors)
 }
 
-/// Terraform module directories that are root modules: parsed once (in parallel),
+/// Terraform module directories that are root modules: each parsed (in parallel),
 /// minus those that another scanned module calls as a local module — those are
 /// checked as part of their callers.
 pub fn terraform_roots<'a>(dirs: &'a [Candidate], loader: &Loader) -> Vec<&'a Candidate> {
-    let paths: Vec<PathBuf> = dirs.iter().map(|d| d.path.clone()).collect();
-    paths.par_iter().for_each(|p| {
-        loader.get(p);
-    });
-    let called = loader.called_dirs(&paths);
-    dirs.iter()
+    let calls: std::collections::HashMap<PathBuf, Vec<PathBuf>> = dirs
+        .par_iter()
+        .map(|d| {
+            let key = d.path.canonicalize().unwrap_or_else(|_| d.path.clone());
+            (key, loader.local_calls(&d.path))
+        })
+        .collect();
+    let called: std::collections::HashSet<&PathBuf> = calls.values().flatten().collect();
+    let roots: Vec<&Candidate> = dirs
+        .iter()
         .filter(|d| !d.path.canonicalize().is_ok_and(|p| called.contains(&p)))
-        .collect()
+        .collect();
+    let root_paths: Vec<PathBuf> = roots.iter().map(|d| d.path.clone()).collect();
+    loader.expect_uses(&root_paths, &calls);
+    roots
 }
 
 fn scan_terraform(
@@ -356,6 +363,7 @@ fn scan_terraform(
     engine: &mut Evaluator,
 ) -> Outcome {
     let (unit, errors) = terraform::normalise(&c.path, loader, options);
+    loader.release(&c.path);
     let errors = errors
         .into_iter()
         .map(|(src, e)| InputError::load(src, e))

@@ -114,6 +114,11 @@ impl ModuleConfig {
     /// A symlinked file is read only when it resolves inside one of `roots`
     /// (the module directory itself may be anywhere: Terraform reads a module
     /// source such as `../../modules/x` wherever it is).
+    /// Bytes of the module's source files.
+    pub fn source_bytes(&self) -> usize {
+        self.files.iter().map(|f| f.source.text.len()).sum()
+    }
+
     pub fn load(dir: &Path, limits: &Limits, roots: &Roots) -> ModuleConfig {
         let mut config = ModuleConfig {
             dir: dir.to_path_buf(),

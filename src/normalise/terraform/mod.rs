@@ -30,11 +30,38 @@ use crate::source::SourceFile;
 
 /// Parsed module directories, shared by all units of a scan, and what every file
 /// load of the scan obeys: the limits, and the roots symlinks may point into.
-#[derive(Default)]
 pub struct Loader {
-    cache: Mutex<HashMap<PathBuf, Arc<ModuleConfig>>>,
+    cache: Mutex<ModuleCache>,
     limits: Limits,
     roots: Roots,
+}
+
+/// Parsed modules kept for the units that still need them. A parsed module takes
+/// about six times its text in memory, so a large scan (the corpus ×25: 140 MB of
+/// Terraform) cannot keep them all. Every module directory is parsed once to find the
+/// root modules; parsed modules are kept up to `MODULE_CACHE_BUDGET` bytes of source
+/// text, and once the roots are known (`expect_uses`) every module a pending root
+/// loads is kept until the last such root is done (`release`). A module that was not
+/// kept is parsed again when its root is scanned.
+#[derive(Default)]
+struct ModuleCache {
+    /// Parsed modules by canonical directory, with their source bytes.
+    modules: HashMap<PathBuf, (Arc<ModuleConfig>, usize)>,
+    kept_bytes: usize,
+    /// How many roots not yet released load each directory.
+    pending: HashMap<PathBuf, usize>,
+    /// The directories each root loads (itself and its local modules, transitively).
+    closures: HashMap<PathBuf, Vec<PathBuf>>,
+}
+
+/// Source bytes of parsed modules kept without a pending root (see `ModuleCache`):
+/// every module of a typical repository, and of the shared corpus, fits.
+pub const MODULE_CACHE_BUDGET: usize = 8 * 1024 * 1024;
+
+impl Default for Loader {
+    fn default() -> Loader {
+        Loader::new(Limits::default(), Roots::default())
+    }
 }
 
 impl Loader {
@@ -55,38 +82,94 @@ impl Loader {
         &self.roots
     }
 
+    /// The parsed module in `dir`: kept from an earlier call, or parsed now (and kept
+    /// while the cache's budget allows).
     pub fn get(&self, dir: &Path) -> Arc<ModuleConfig> {
-        let key = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-        if let Some(c) = self.cache.lock().expect("loader lock").get(&key) {
+        let key = canonical(dir);
+        if let Some((c, _)) = self.cache.lock().expect("loader lock").modules.get(&key) {
             return c.clone();
         }
         let config = Arc::new(ModuleConfig::load(dir, &self.limits, &self.roots));
-        self.cache
-            .lock()
-            .expect("loader lock")
-            .entry(key)
-            .or_insert(config)
-            .clone()
+        let bytes = config.source_bytes();
+        let mut cache = self.cache.lock().expect("loader lock");
+        if let Some((c, _)) = cache.modules.get(&key) {
+            return c.clone();
+        }
+        let needed = cache.pending.get(&key).is_some_and(|n| *n > 0);
+        if needed || cache.kept_bytes + bytes <= MODULE_CACHE_BUDGET {
+            cache.kept_bytes += bytes;
+            cache.modules.insert(key, (config.clone(), bytes));
+        }
+        config
+    }
+
+    /// The scan will build a unit for each of `roots`; `calls` gives each parsed
+    /// directory's local module calls. Modules those units load are kept until
+    /// `release` of the last of them.
+    pub fn expect_uses(&self, roots: &[PathBuf], calls: &HashMap<PathBuf, Vec<PathBuf>>) {
+        let mut cache = self.cache.lock().expect("loader lock");
+        for root in roots {
+            let root = canonical(root);
+            let mut closure = vec![root.clone()];
+            let mut seen: BTreeSet<PathBuf> = BTreeSet::from([root.clone()]);
+            let mut i = 0;
+            while i < closure.len() {
+                for next in calls.get(&closure[i]).into_iter().flatten() {
+                    if seen.insert(next.clone()) {
+                        closure.push(next.clone());
+                    }
+                }
+                i += 1;
+            }
+            for dir in &closure {
+                *cache.pending.entry(dir.clone()).or_default() += 1;
+            }
+            cache.closures.insert(root, closure);
+        }
+    }
+
+    /// The unit of root module `root` is built: modules no other pending root loads
+    /// are dropped.
+    pub fn release(&self, root: &Path) {
+        let mut cache = self.cache.lock().expect("loader lock");
+        let Some(closure) = cache.closures.remove(&canonical(root)) else {
+            return;
+        };
+        for dir in closure {
+            let Some(n) = cache.pending.get_mut(&dir) else {
+                continue;
+            };
+            *n -= 1;
+            if *n == 0 {
+                cache.pending.remove(&dir);
+                if let Some((_, bytes)) = cache.modules.remove(&dir) {
+                    cache.kept_bytes -= bytes;
+                }
+            }
+        }
+    }
+
+    /// Directories that the module in `dir` calls with a local `source`.
+    pub fn local_calls(&self, dir: &Path) -> Vec<PathBuf> {
+        let config = self.get(dir);
+        config
+            .modules
+            .iter()
+            .filter_map(|m| literal_attr(&m.block.body, "source").filter(|s| is_local_source(s)))
+            .filter_map(|source| config.dir.join(source).canonicalize().ok())
+            .collect()
     }
 
     /// Directories that modules among `dirs` call with a local `source`: they are
     /// scanned as part of their callers, not as units of their own.
     pub fn called_dirs(&self, dirs: &[PathBuf]) -> BTreeSet<PathBuf> {
-        let mut called = BTreeSet::new();
-        for dir in dirs {
-            let config = self.get(dir);
-            for m in &config.modules {
-                if let Some(source) =
-                    literal_attr(&m.block.body, "source").filter(|s| is_local_source(s))
-                {
-                    if let Ok(p) = config.dir.join(source).canonicalize() {
-                        called.insert(p);
-                    }
-                }
-            }
-        }
-        called
+        dirs.iter().flat_map(|d| self.local_calls(d)).collect()
     }
+}
+
+/// The cache key of a directory: its canonical path (as written if that fails).
+fn canonical(dir: &Path) -> PathBuf {
+    dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf())
 }
 
 pub(super) fn is_local_source(s: &str) -> bool {
