@@ -70,10 +70,11 @@ pub fn apply_exceptions(
                 ),
             });
         } else {
-            f.message.push_str(&format!(
-                " (the exception in {file}:{} owned by {} expired on {})",
-                x.line, x.owner, x.expires
-            ));
+            f.message = format!(
+                "{} (the exception in {file}:{} owned by {} expired on {})",
+                f.message, x.line, x.owner, x.expires
+            )
+            .into();
         }
     }
     used
@@ -105,9 +106,9 @@ impl Baseline {
             .iter()
             .filter(|f| f.suppressed.is_none())
             .map(|f| BaselineEntry {
-                fingerprint: f.fingerprint.clone(),
-                rule: f.rule.clone(),
-                resource: f.resource.clone(),
+                fingerprint: f.fingerprint.to_string(),
+                rule: f.rule.to_string(),
+                resource: f.resource.to_string(),
                 file: f.file.display.clone(),
             })
             .collect();

@@ -58,24 +58,25 @@ pub struct Suppression {
 /// A finding placed in the source.
 #[derive(Debug, Clone)]
 pub struct Finding {
-    pub rule: String,
+    /// Shared with the rule, like `title`.
+    pub rule: Arc<str>,
     pub rule_index: usize,
     pub severity: Severity,
     /// Shared with the rule (and `fix` with the rule's remediation unless the policy
     /// gave this finding its own): a large scan holds hundreds of thousands.
     pub title: Arc<str>,
-    pub message: String,
+    pub message: Box<str>,
     pub fix: Arc<str>,
     pub file: Arc<SourceFile>,
     pub span: Span,
     pub start: Position,
     pub end: Position,
     pub unit: Arc<str>,
-    pub resource: String,
-    pub resource_type: String,
-    pub cdk_path: Option<String>,
-    pub path: Vec<J>,
-    pub fingerprint: String,
+    /// Shared by the findings of one resource (`resource_type`, `cdk_path` too).
+    pub resource: Arc<str>,
+    pub resource_type: Arc<str>,
+    pub cdk_path: Option<Arc<str>>,
+    pub fingerprint: Fingerprint,
     pub suppressed: Option<Suppression>,
 }
 
@@ -94,21 +95,66 @@ impl Finding {
 
 /// A stable identity for a finding that does not change when lines move:
 /// rule + unit + resource + path, hashed (FNV-1a, two seeds, 128 bits as hex).
-pub fn fingerprint(rule: &str, unit: &str, resource: &str, path: &[J]) -> String {
+pub fn fingerprint(rule: &str, unit: &str, resource: &str, path: &[J]) -> Fingerprint {
     let text = format!(
         "{rule}\u{0}{unit}\u{0}{resource}\u{0}{}",
         J::Array(path.to_vec())
     );
-    let mut out = String::with_capacity(32);
-    for seed in [0xcbf2_9ce4_8422_2325u64, 0x6c62_272e_07bb_0142u64] {
+    let mut out = [0u8; 32];
+    for (half, seed) in [0xcbf2_9ce4_8422_2325u64, 0x6c62_272e_07bb_0142u64]
+        .into_iter()
+        .enumerate()
+    {
         let mut h = seed;
         for b in text.bytes() {
             h ^= u64::from(b);
             h = h.wrapping_mul(0x0000_0100_0000_01b3);
         }
-        out.push_str(&format!("{h:016x}"));
+        out[half * 16..(half + 1) * 16].copy_from_slice(format!("{h:016x}").as_bytes());
     }
-    out
+    Fingerprint(out)
+}
+
+/// A finding's fingerprint: 32 lower-case hex digits, held inline (a large scan
+/// holds hundreds of thousands; a `String` cost 72 bytes each).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Fingerprint([u8; 32]);
+
+impl Fingerprint {
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).expect("hex digits are ASCII")
+    }
+}
+
+impl std::ops::Deref for Fingerprint {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.as_str())
+    }
+}
+
+impl PartialEq<&str> for Fingerprint {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl serde::Serialize for Fingerprint {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
 }
 
 #[cfg(test)]

@@ -139,9 +139,9 @@ pub fn run_for(
             let mut got: Vec<Expected> = result
                 .findings
                 .iter()
-                .filter(|f| &f.rule == id)
+                .filter(|f| *f.rule == **id)
                 .map(|f| Expected {
-                    resource: f.resource.clone(),
+                    resource: f.resource.to_string(),
                     line: f.start.line,
                     file: Some(
                         f.file

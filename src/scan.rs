@@ -231,6 +231,14 @@ pub fn scan_with(options: &ScanOptions, policies: &PolicySet) -> ScanResult {
     result.stats.files = discovery.files.len() + discovery.terraform_files;
     result.stats.skipped += discovery.skipped.len();
     result.skipped.extend(discovery.skipped);
+    let total = outcomes
+        .iter()
+        .map(|o| match o {
+            Outcome::Scanned { findings, .. } => findings.len(),
+            _ => 0,
+        })
+        .sum();
+    result.findings.reserve_exact(total);
     for o in outcomes {
         match o {
             Outcome::Skipped(file, why) => {
@@ -261,9 +269,7 @@ pub fn scan_with(options: &ScanOptions, policies: &PolicySet) -> ScanResult {
             Outcome::Failed(e) => result.errors.push(e),
         }
     }
-    result
-        .findings
-        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    sort_findings(&mut result.findings);
     // A plan next to its configuration points at the same blocks as the
     // configuration's own unit: report each finding once. (Different findings at one
     // place, e.g. two containers of one container_definitions, are all kept.)
@@ -278,6 +284,32 @@ pub fn scan_with(options: &ScanOptions, policies: &PolicySet) -> ScanResult {
         .dedup_by(|a, b| a.file == b.file && a.message == b.message && a.span == b.span);
     result.elapsed = started.elapsed();
     result
+}
+
+/// Sorts findings into report order (`Finding::sort_key`), stably: among findings at
+/// one place, the first in scan order stays first (the dedup below keeps it). Sorts
+/// indices and then moves the findings along the permutation's cycles, because a
+/// stable sort of the findings themselves needs a scratch copy of half of them.
+fn sort_findings(findings: &mut [Finding]) {
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    order.sort_by(|&a, &b| findings[a].sort_key().cmp(&findings[b].sort_key()));
+    // Position i receives the finding now at order[i].
+    let mut placed = vec![false; findings.len()];
+    for start in 0..findings.len() {
+        if placed[start] {
+            continue;
+        }
+        let mut at = start;
+        loop {
+            placed[at] = true;
+            let from = order[at];
+            if from == start {
+                break;
+            }
+            findings.swap(at, from);
+            at = from;
+        }
+    }
 }
 
 /// Reads and parses a file into a CloudFormation unit, or says why it is not one.
@@ -399,6 +431,9 @@ fn evaluate_unit(
     );
     let mut findings = Vec::with_capacity(raw.len());
     let unit_name: Arc<str> = unit.name.as_str().into();
+    // A resource's name, type and CDK path, shared by its findings.
+    type Shared = (Arc<str>, Arc<str>, Option<Arc<str>>);
+    let mut shared: std::collections::HashMap<String, Shared> = Default::default();
     for f in raw {
         let rule = &policies.rules[f.rule_index];
         let Some(res) = unit.resources.get(&f.resource) else {
@@ -416,15 +451,25 @@ fn evaluate_unit(
             Some(own) => own.into(),
             None => rule.texts.remediation(unit.format.as_str()),
         };
+        let (resource, resource_type, cdk_path) = shared
+            .entry(f.resource.clone())
+            .or_insert_with(|| {
+                (
+                    f.resource.as_str().into(),
+                    res.resource_type.as_str().into(),
+                    res.cdk_path.as_deref().map(Into::into),
+                )
+            })
+            .clone();
         findings.push(Finding {
-            rule: rule.meta.id.clone(),
+            rule: rule.texts.id.clone(),
             rule_index: f.rule_index,
             severity: match f.severity {
                 Some(s) if !rule.severity_override => s,
                 _ => rule.meta.severity,
             },
             title: rule.texts.title.clone(),
-            message: f.message,
+            message: f.message.into(),
             fix,
             start: res.file.position(span.start),
             end: res.file.end_position(span),
@@ -432,10 +477,9 @@ fn evaluate_unit(
             span,
             fingerprint: fingerprint(&rule.meta.id, &unit.name, &f.resource, &f.path),
             unit: unit_name.clone(),
-            resource: f.resource,
-            resource_type: res.resource_type.clone(),
-            cdk_path: res.cdk_path.clone(),
-            path: f.path,
+            resource,
+            resource_type,
+            cdk_path,
             suppressed: None,
         });
     }

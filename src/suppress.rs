@@ -126,15 +126,15 @@ pub fn apply(unit: &Unit, findings: &mut Vec<Finding>, policies: &PolicySet) {
         return;
     }
     for f in findings.iter_mut() {
-        let Some(res) = unit.resources.get(&f.resource) else {
+        let Some(res) = unit.resources.get(&*f.resource) else {
             continue;
         };
         let res_line = res.file.position(res.name_span.start).line;
         let near = |line: usize, target: usize| line == target || line + 1 == target;
         for ig in ignores.iter_mut() {
-            let applies = ig.rule == f.rule
+            let applies = *ig.rule == *f.rule
                 && match &ig.resource {
-                    Some(r) => *r == f.resource,
+                    Some(r) => **r == *f.resource,
                     None => {
                         Arc::ptr_eq(&ig.file, &f.file)
                             && (near(ig.line, f.start.line) || near(ig.line, res_line))
@@ -193,7 +193,7 @@ pub fn apply(unit: &Unit, findings: &mut Vec<Finding>, policies: &PolicySet) {
             severity: meta.meta.severity,
             title: meta.texts.title.clone(),
             fix: meta.texts.remediation(format),
-            message,
+            message: message.into(),
             file: ig.file.clone(),
             span: ig.span,
             start,
@@ -201,10 +201,9 @@ pub fn apply(unit: &Unit, findings: &mut Vec<Finding>, policies: &PolicySet) {
             // Fingerprinted by the ignored rule and its line: there is no resource.
             fingerprint: fingerprint(META_RULE, &ig.file.display, &ig.rule, &path),
             unit: unit.name.as_str().into(),
-            resource,
-            resource_type: String::new(),
+            resource: resource.into(),
+            resource_type: "".into(),
             cdk_path: None,
-            path,
             suppressed: None,
         });
     }

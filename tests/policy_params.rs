@@ -21,8 +21,14 @@ fn findings(rule: &str, file: &str, params: serde_json::Value) -> Vec<(String, u
     result
         .findings
         .into_iter()
-        .filter(|f| f.rule == rule)
-        .map(|f| (f.resource, f.start.line, f.severity.as_str().to_string()))
+        .filter(|f| &*f.rule == rule)
+        .map(|f| {
+            (
+                f.resource.to_string(),
+                f.start.line,
+                f.severity.as_str().to_string(),
+            )
+        })
         .collect()
 }
 

@@ -153,7 +153,7 @@ fn a_policy_that_runs_too_long_is_stopped_and_reported() {
     let e = error_for(&r, "slow.rego");
     assert!(e.message.contains("ACME-SLOW"), "{}", e.message);
     assert!(
-        r.findings.iter().any(|f| f.rule == "OPS-TEL-001"),
+        r.findings.iter().any(|f| &*f.rule == "OPS-TEL-001"),
         "the other policies still ran"
     );
 }
@@ -173,7 +173,7 @@ fn resource_level_problems_keep_the_rest_of_the_template() {
     assert!(r
         .findings
         .iter()
-        .any(|f| f.rule == "OPS-FLOW-001" && f.resource == "Fn"));
+        .any(|f| &*f.rule == "OPS-FLOW-001" && &*f.resource == "Fn"));
 }
 
 #[test]
@@ -199,7 +199,7 @@ fn a_policy_that_cannot_be_compiled_is_left_out_and_the_others_still_run() {
         &[PathBuf::from("fixtures/policies/OPS-TEL-001/fail.yaml")],
         &set,
     );
-    assert!(r.findings.iter().any(|f| f.rule == "OPS-TEL-001"));
+    assert!(r.findings.iter().any(|f| &*f.rule == "OPS-TEL-001"));
 }
 
 /// A custom rule that reports every resource, with `kinds` as given.

@@ -76,6 +76,7 @@ pub struct Rule {
 /// Texts of a rule that its findings point at rather than copy.
 #[derive(Debug, Clone, Default)]
 pub struct RuleTexts {
+    pub id: std::sync::Arc<str>,
     pub title: std::sync::Arc<str>,
     /// By format (`cloudformation`, `terraform`, `terraform-plan`).
     pub remediation: BTreeMap<String, std::sync::Arc<str>>,
@@ -84,6 +85,7 @@ pub struct RuleTexts {
 impl RuleTexts {
     fn of(meta: &RuleMeta) -> RuleTexts {
         RuleTexts {
+            id: meta.id.as_str().into(),
             title: meta.title.as_str().into(),
             remediation: meta
                 .remediation

@@ -76,7 +76,7 @@ fn render_finding(out: &mut String, handler: &GraphicalReportHandler, f: &Findin
         .with_severity(miette_severity(f.severity))
         .with_help(help)
         .with_label(LabeledSpan::new_primary_with_span(
-            Some(f.message.clone()),
+            Some(f.message.to_string()),
             f.span,
         ));
     let report = miette::Report::new(diag).with_source_code(IndexedSource(f.file.clone()));

@@ -35,7 +35,7 @@ pub fn render(result: &ScanResult, rules: &[Rule]) -> String {
         by_unit
             .entry(&*f.unit)
             .or_default()
-            .entry(f.rule.as_str())
+            .entry(&*f.rule)
             .or_default()
             .push(f);
     }
