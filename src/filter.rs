@@ -159,7 +159,7 @@ impl Baseline {
         let mut seen = std::collections::HashSet::new();
         for f in result.findings.iter_mut() {
             if known.contains(f.fingerprint.as_str()) {
-                seen.insert(f.fingerprint.clone());
+                seen.insert(f.fingerprint);
                 if f.suppressed.is_none() {
                     f.suppressed = Some(crate::finding::Suppression {
                         kind: "baseline".into(),
