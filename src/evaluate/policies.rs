@@ -429,6 +429,14 @@ impl Package {
         })
     }
 
+    /// (file, text) of each module.
+    fn sources(&self) -> Vec<(String, String)> {
+        self.modules
+            .iter()
+            .map(|m| (m.file.clone(), m.text.clone()))
+            .collect()
+    }
+
     fn is_test(&self) -> bool {
         self.modules.iter().all(|m| m.file.ends_with("_test.rego"))
     }
@@ -505,11 +513,7 @@ fn compile_rule(
         file: file.clone(),
         message,
     };
-    let modules: Vec<(String, String)> = package
-        .modules
-        .iter()
-        .map(|m| (m.file.clone(), m.text.clone()))
-        .collect();
+    let modules = package.sources();
     let builtin = package.modules.iter().all(|m| m.builtin);
     let known = builtin
         .then(|| known_metadata(&package.name, &modules).or_else(|| metadata_alone(package)))
@@ -562,11 +566,7 @@ fn known_metadata(package: &str, modules: &[(String, String)]) -> Option<J> {
 
 /// A rule's metadata from an engine with only its own package (metadata is constant).
 fn metadata_alone(package: &Package) -> Option<J> {
-    let modules: Vec<(String, String)> = package
-        .modules
-        .iter()
-        .map(|m| (m.file.clone(), m.text.clone()))
-        .collect();
+    let modules = package.sources();
     let timer = ExecutionTimerConfig {
         limit: DEFAULT_EVAL_TIMEOUT,
         check_interval: std::num::NonZeroU32::new(64).expect("non-zero"),
@@ -600,15 +600,8 @@ pub fn builtin_metadata_table() -> String {
         .filter(|p| p.is_rule() && !p.is_test())
         .filter_map(|p| {
             let meta = metadata_alone(&p)?;
-            let modules: Vec<(String, String)> = p
-                .modules
-                .iter()
-                .map(|m| (m.file.clone(), m.text.clone()))
-                .collect();
-            Some((
-                p.name,
-                json!({"hash": modules_hash(&modules), "metadata": meta}),
-            ))
+            let hash = modules_hash(&p.sources());
+            Some((p.name, json!({"hash": hash, "metadata": meta})))
         })
         .collect();
     serde_json::to_string_pretty(&table).unwrap_or_default() + "\n"
