@@ -62,13 +62,13 @@ pub fn apply_exceptions(
         };
         used[i] += 1;
         if x.expires.as_str() >= today {
-            f.suppressed = Some(crate::finding::Suppression {
+            f.suppressed = Some(Box::new(crate::finding::Suppression {
                 kind: "exception".into(),
                 reason: format!(
                     "{} (owner {}, expires {}, {file}:{})",
                     x.reason, x.owner, x.expires, x.line
                 ),
-            });
+            }));
         } else {
             f.message = format!(
                 "{} (the exception in {file}:{} owned by {} expired on {})",
@@ -161,10 +161,10 @@ impl Baseline {
             if known.contains(f.fingerprint.as_str()) {
                 seen.insert(f.fingerprint);
                 if f.suppressed.is_none() {
-                    f.suppressed = Some(crate::finding::Suppression {
+                    f.suppressed = Some(Box::new(crate::finding::Suppression {
                         kind: "baseline".into(),
                         reason: format!("in the baseline {name}"),
-                    });
+                    }));
                 }
             }
         }

@@ -77,7 +77,7 @@ pub struct Finding {
     pub resource_type: Arc<str>,
     pub cdk_path: Option<Arc<str>>,
     pub fingerprint: Fingerprint,
-    pub suppressed: Option<Suppression>,
+    pub suppressed: Option<Box<Suppression>>,
 }
 
 impl Finding {

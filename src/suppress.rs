@@ -146,10 +146,10 @@ pub fn apply(unit: &Unit, findings: &mut Vec<Finding>, policies: &PolicySet) {
             ig.used = true;
             if let (Some(reason), true) = (&ig.reason, policies.inline.allows(&f.rule)) {
                 if f.suppressed.is_none() {
-                    f.suppressed = Some(Suppression {
+                    f.suppressed = Some(Box::new(Suppression {
                         kind: "inline".into(),
                         reason: reason.clone(),
-                    });
+                    }));
                 }
             }
         }

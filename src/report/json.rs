@@ -60,7 +60,7 @@ impl<'a> From<&'a Finding> for FindingView<'a> {
             resource_type: &f.resource_type,
             cdk_path: f.cdk_path.as_deref(),
             fingerprint: &f.fingerprint,
-            suppressed: f.suppressed.as_ref(),
+            suppressed: f.suppressed.as_deref(),
         }
     }
 }
