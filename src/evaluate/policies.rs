@@ -742,3 +742,28 @@ fn read_policy_dir(
         }
     }
 }
+
+#[cfg(test)]
+mod metadata_table_tests {
+    use super::*;
+
+    /// The generated table answers only for the modules it was generated from: an
+    /// edited policy has its metadata evaluated instead.
+    #[test]
+    fn a_stale_table_entry_is_not_used() {
+        let mut modules = Vec::new();
+        let (mut data, mut errors) = (serde_json::Map::new(), Vec::new());
+        for (path, text) in embedded::EMBEDDED {
+            add_source(path, text, false, &mut modules, &mut data, &mut errors);
+        }
+        let package = group_packages(modules)
+            .into_iter()
+            .find(|p| p.name == "data.opsgate.rules.tel_001")
+            .expect("OPS-TEL-001 is built in");
+        let mut sources = package.sources();
+        let meta = known_metadata(&package.name, &sources).expect("current entry");
+        assert_eq!(meta["id"], "OPS-TEL-001");
+        sources[0].1.push_str("\n# edited\n");
+        assert_eq!(known_metadata(&package.name, &sources), None);
+    }
+}

@@ -171,7 +171,7 @@ impl Loader {
 }
 
 /// The cache key of a directory: its canonical path (as written if that fails).
-fn canonical(dir: &Path) -> PathBuf {
+pub fn canonical(dir: &Path) -> PathBuf {
     dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf())
 }
 
@@ -322,4 +322,50 @@ pub(super) fn autoscaling_group_tags(properties: &J) -> J {
         }
     }
     J::Object(out)
+}
+
+#[cfg(test)]
+mod cache_tests {
+    use super::*;
+
+    /// A module that a pending root loads stays parsed (even past the budget) until
+    /// the last such root is released, then it is dropped.
+    #[test]
+    fn modules_are_kept_while_a_root_needs_them() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("root");
+        let child = tmp.path().join("child");
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::create_dir_all(&child).unwrap();
+        std::fs::write(
+            root.join("main.tf"),
+            "module \"c\" {\n  source = \"../child\"\n}\n",
+        )
+        .unwrap();
+        // Larger than the budget, so only a pending root keeps it.
+        let big = format!(
+            "locals {{\n  x = \"{}\"\n}}\n",
+            "a".repeat(MODULE_CACHE_BUDGET + 1)
+        );
+        std::fs::write(child.join("main.tf"), big).unwrap();
+        let loader = Loader::default();
+        let calls = HashMap::from([(canonical(&root), loader.local_calls(&root))]);
+        assert_eq!(calls[&canonical(&root)], vec![canonical(&child)]);
+        loader.expect_uses(std::slice::from_ref(&root), &calls);
+        let kept = |dir: &Path| {
+            loader
+                .cache
+                .lock()
+                .unwrap()
+                .modules
+                .contains_key(&canonical(dir))
+        };
+        assert!(!kept(&child));
+        loader.get(&child);
+        assert!(kept(&child));
+        loader.release(&root);
+        assert!(!kept(&child));
+        assert!(!kept(&root));
+        assert_eq!(loader.cache.lock().unwrap().kept_bytes, 0);
+    }
 }
