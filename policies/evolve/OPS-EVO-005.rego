@@ -208,7 +208,9 @@ findings contains f if {
 	not untraceable_lifecycle
 	some b in log_buckets
 	not tf_covered(b)
-	count(object.get(lifecycles_of, b.address, set())) == 0
+	# No lifecycle configuration names the bucket (also when the unit has none at
+	# all, where `lifecycles_of` has no key).
+	not lifecycles_of[b.address]
 	lib.is_empty(lib.get(b, ["properties", "lifecycle_rule"]))
 	msg := sprintf("log bucket %s (%s) has no aws_s3_bucket_lifecycle_configuration, so old logs stay in S3 Standard forever", [b.address, receives(b)])
 	f := object.union(lib.finding(b, ["properties", "lifecycle_rule"], msg), {"fix": tf_fix(b)})

@@ -104,8 +104,9 @@ slot_targets(s) := {e.to |
 	lib.paths_overlap(e.path, s.path)
 }
 
-# Literal names of the resources of each kind: literal_names[kind][name] = addresses.
-literal_names[kind][name] contains r.address if {
+# Literal names of the resources of each kind: literal_names[kind] = [name, address]
+# pairs (one key level: both regorus' interpreter and its bytecode take that form).
+literal_names[kind] contains [name, r.address] if {
 	some kind, p in name_paths
 	some r in lib.resources(kind)
 	n := lib.get(r, p)
@@ -126,7 +127,10 @@ covered contains t if {
 	is_string(s.value)
 	some kind, _ in dimensions
 	slot_for(s, kind)
-	some t in object.get(literal_names, [kind, literal_key(kind, s.value)], set())
+	key := literal_key(kind, s.value)
+	some named in object.get(literal_names, kind, set())
+	named[0] == key
+	t := named[1]
 }
 
 # A slot of `kind` whose value cannot be known and references no resource of the unit

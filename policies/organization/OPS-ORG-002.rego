@@ -54,13 +54,23 @@ tag_keys[addr] := object.keys(r.tags) if {
 	not lib.is_unknown(r.tags)
 }
 
-# uses[normalized][spelling] is the set of addresses that use that spelling.
-uses[n][k] contains addr if {
-	some addr, keys in tag_keys
+# spellings_of[normalized] is the set of spellings of a normalized key.
+spellings_of[n] contains k if {
+	some _, keys in tag_keys
 	some k in keys
 	is_string(k)
 	n := norm(k)
 }
+
+# users[spelling] is the set of addresses that use that spelling.
+users[k] contains addr if {
+	some addr, keys in tag_keys
+	some k in keys
+	is_string(k)
+}
+
+# uses[normalized][spelling] is the set of addresses that use that spelling.
+uses[n] := {k: users[k] | some k in ks} if some n, ks in spellings_of
 
 # The canonical spelling of each normalized key that has several spellings: most
 # resources, then earliest in source order (file, line), then the spelling itself.

@@ -2,6 +2,7 @@
 
 mod policies;
 
+use policies::Prepared;
 pub use policies::{
     builtin_metadata_table, embedded_examples, CompiledRule, PolicyError, PolicyOptions, PolicySet,
     RegoTest, Rule, RuleMeta, RuleTexts, META_RULE,
@@ -10,6 +11,7 @@ pub use policies::{
 use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
+use regorus::rvm::RegoVM;
 use regorus::{Engine, Value};
 use serde_json::Value as J;
 
@@ -18,14 +20,47 @@ use crate::normalise::Unit;
 
 /// One worker's engines: clones of the rules' prepared engines, made on first use.
 pub struct Evaluator {
-    engines: Vec<Option<Engine>>,
+    engines: Vec<Option<Worker>>,
+}
+
+/// How one worker runs one rule: its bytecode on a virtual machine, or the
+/// interpreter (a team's own policies).
+enum Worker {
+    Vm(Box<RegoVM>),
+    Interpreter(Box<Engine>),
+}
+
+impl Worker {
+    fn of(prepared: &Prepared) -> Worker {
+        match prepared.vm() {
+            Some(vm) => Worker::Vm(Box::new(vm)),
+            None => Worker::Interpreter(Box::new(prepared.engine.clone())),
+        }
+    }
+
+    /// The rule's findings on this input.
+    fn findings(&mut self, rule: &Rule, input: &Value) -> Result<Value, String> {
+        match self {
+            Worker::Vm(vm) => {
+                vm.set_input(input.clone());
+                vm.execute_entry_point_by_index(0)
+                    .map_err(|e| e.to_string())
+            }
+            Worker::Interpreter(engine) => {
+                engine.set_input(input.clone());
+                engine
+                    .eval_rule(rule.findings_rule.clone())
+                    .map_err(|e| e.to_string())
+            }
+        }
+    }
 }
 
 impl PolicySet {
     /// Engines for one worker thread.
     pub fn evaluator(&self) -> Evaluator {
         Evaluator {
-            engines: vec![None; self.rules.len()],
+            engines: self.rules.iter().map(|_| None).collect(),
         }
     }
 
@@ -73,14 +108,14 @@ impl PolicySet {
             .collect();
         if unprepared.len() > 1 {
             unprepared.par_iter().for_each(|c| {
-                let _ = c.engine();
+                let _ = c.prepared();
             });
         }
         for (index, rule, compiled) in applicable {
-            let engine = match &mut evaluator.engines[index] {
-                Some(engine) => engine,
-                slot => match compiled.engine() {
-                    Ok(prepared) => slot.insert(prepared.clone()),
+            let worker = match &mut evaluator.engines[index] {
+                Some(worker) => worker,
+                slot => match compiled.prepared() {
+                    Ok(prepared) => slot.insert(Worker::of(prepared)),
                     Err(e) => {
                         errors.push(PolicyError {
                             file: rule.file.clone(),
@@ -90,8 +125,7 @@ impl PolicySet {
                     }
                 },
             };
-            engine.set_input(input.clone());
-            let result = engine.eval_rule(rule.findings_rule.clone());
+            let result = worker.findings(rule, &input);
             let found = match result {
                 Ok(Value::Undefined) => continue,
                 Ok(v) => parse_findings(index, serde_json::to_value(&v).unwrap_or(J::Null)),

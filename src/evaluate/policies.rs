@@ -6,6 +6,8 @@ use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
+use regorus::languages::rego::compiler::Compiler;
+use regorus::rvm::{program::Program, RegoVM};
 use regorus::utils::limits::ExecutionTimerConfig;
 use regorus::{Engine, Value};
 use serde::{Deserialize, Serialize};
@@ -111,9 +113,34 @@ impl RuleTexts {
 /// prepared at load, so that a broken one is reported whether or not it runs.
 #[derive(Clone)]
 pub struct CompiledRule {
-    engine: Arc<OnceLock<Result<Engine, String>>>,
+    prepared: Arc<OnceLock<Result<Prepared, String>>>,
     /// What the engine is prepared from, until it is.
     source: Option<Arc<RuleSource>>,
+}
+
+/// A prepared rule: its interpreter engine and, for built-in rules, the same rule
+/// compiled to regorus' bytecode (about 2.4 times less CPU than the interpreter on
+/// the corpus). Only built-in rules run as bytecode: their fixtures and the corpus
+/// check them on it, while a team's own policies keep the interpreter, whose
+/// semantics `opsgate test` checks them with.
+pub(super) struct Prepared {
+    pub(super) engine: Engine,
+    pub(super) program: Option<Arc<Program>>,
+    pub(super) timer: ExecutionTimerConfig,
+}
+
+impl Prepared {
+    /// A virtual machine loaded with the rule's bytecode and the policy data.
+    pub(super) fn vm(&self) -> Option<RegoVM> {
+        let program = self.program.as_ref()?;
+        let mut vm = RegoVM::new();
+        vm.load_program(program.clone());
+        vm.set_data(self.engine.get_data()).ok()?;
+        // The time limit bounds a rule, not an instruction count.
+        vm.set_max_instructions(usize::MAX);
+        vm.set_execution_timer_config(Some(self.timer));
+        Some(vm)
+    }
 }
 
 struct RuleSource {
@@ -124,36 +151,57 @@ struct RuleSource {
 }
 
 impl CompiledRule {
-    fn prepared(engine: Engine) -> CompiledRule {
+    fn eager(engine: Engine, timer: ExecutionTimerConfig) -> CompiledRule {
         CompiledRule {
-            engine: Arc::new(OnceLock::from(Ok(engine))),
+            prepared: Arc::new(OnceLock::from(Ok(Prepared {
+                engine,
+                program: None,
+                timer,
+            }))),
             source: None,
         }
     }
 
     fn lazy(source: RuleSource) -> CompiledRule {
         CompiledRule {
-            engine: Arc::new(OnceLock::new()),
+            prepared: Arc::new(OnceLock::new()),
             source: Some(Arc::new(source)),
         }
     }
 
-    /// Whether the engine has been prepared (successfully or not).
+    /// Whether the rule has been prepared (successfully or not).
     pub(super) fn is_prepared(&self) -> bool {
-        self.engine.get().is_some()
+        self.prepared.get().is_some()
     }
 
-    /// The prepared engine (prepared now, once, if it was not yet).
-    pub(super) fn engine(&self) -> Result<&Engine, &str> {
-        self.engine
+    /// The prepared rule (prepared now, once, if it was not yet).
+    pub(super) fn prepared(&self) -> Result<&Prepared, &str> {
+        self.prepared
             .get_or_init(|| {
                 let source = self.source.as_ref().ok_or("no policy source")?;
-                prepare(&source.base, &source.package, &source.modules, source.timer)
-                    .map(|(engine, _)| engine)
+                let (mut engine, _) =
+                    prepare(&source.base, &source.package, &source.modules, source.timer)?;
+                let program = compile_bytecode(&mut engine, &source.package).ok();
+                Ok(Prepared {
+                    engine,
+                    program,
+                    timer: source.timer,
+                })
             })
             .as_ref()
             .map_err(String::as_str)
     }
+}
+
+/// The rule's `findings` compiled to regorus' bytecode. An error (a construct the
+/// compiler lacks) leaves the rule on the interpreter; a test compiles every
+/// built-in rule so that none is left there by accident.
+pub(super) fn compile_bytecode(engine: &mut Engine, package: &str) -> Result<Arc<Program>, String> {
+    let entry: Arc<str> = format!("{package}.findings").into();
+    let policy = engine
+        .compile_with_entrypoint(&entry)
+        .map_err(|e| e.to_string())?;
+    Compiler::compile_from_policy(&policy, &[&entry]).map_err(|e| e.to_string())
 }
 
 impl std::fmt::Debug for CompiledRule {
@@ -532,7 +580,7 @@ fn compile_rule(
             let (engine, meta) = prepare(base, &package.name, &modules, timer).map_err(error)?;
             let meta = serde_json::to_value(&meta)
                 .map_err(|e| error(format!("invalid `metadata`: {e}")))?;
-            (CompiledRule::prepared(engine), meta)
+            (CompiledRule::eager(engine, timer), meta)
         }
     };
     let meta: RuleMeta =
@@ -765,5 +813,83 @@ mod metadata_table_tests {
         assert_eq!(meta["id"], "OPS-TEL-001");
         sources[0].1.push_str("\n# edited\n");
         assert_eq!(known_metadata(&package.name, &sources), None);
+    }
+}
+
+#[cfg(test)]
+mod bytecode_tests {
+    use super::*;
+
+    fn load(builtins: bool, policy_dirs: Vec<std::path::PathBuf>) -> PolicySet {
+        PolicySet::load(&PolicyOptions {
+            builtins,
+            policy_dirs,
+            today: "2026-11-25".into(),
+            eval_timeout: Some(std::time::Duration::from_millis(100)),
+            ..Default::default()
+        })
+    }
+
+    /// A built-in rule that the bytecode compiler rejected would quietly run on the
+    /// interpreter, slower and with the semantics its fixtures were not checked on.
+    #[test]
+    fn every_builtin_rule_runs_as_bytecode() {
+        let set = load(true, vec![]);
+        assert!(set.errors.is_empty(), "{:?}", set.errors);
+        let mut checked = 0;
+        for rule in &set.rules {
+            let Some(compiled) = &rule.engine else {
+                continue;
+            };
+            let prepared = compiled.prepared().expect("built-in rules prepare");
+            assert!(
+                prepared.program.is_some(),
+                "{} is not bytecode",
+                rule.meta.id
+            );
+            assert!(prepared.vm().is_some(), "{} has no VM", rule.meta.id);
+            checked += 1;
+        }
+        assert!(checked > 60, "only {checked} rules");
+    }
+
+    const SLOW_POLICY: &str = "package acme.slow\n\nmetadata := {\"id\": \"ACME-SLOW\", \"title\": \"t\", \"severity\": \"low\", \"area\": \"a\", \"section\": \"s\", \"best_practice\": \"b\", \"description\": \"d\", \"remediation\": {}, \"kinds\": [], \"formats\": [\"cloudformation\"]}\n\nfindings contains f if {\n\tsome r in input.resources\n\tn := count([x | some x in numbers.range(1, 3000); some y in numbers.range(1, 3000); x == y])\n\tn > 0\n\tf := {\"resource\": r.address, \"path\": [], \"message\": \"slow\"}\n}\n";
+
+    /// The time limit that stops a team's policy on the interpreter stops bytecode
+    /// too (the VM's instruction limit is lifted, so the timer is all that bounds it).
+    #[test]
+    fn bytecode_stops_at_the_time_limit_and_team_policies_stay_interpreted() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("slow.rego"), SLOW_POLICY).unwrap();
+        let set = load(false, vec![dir.path().to_path_buf()]);
+        assert!(set.errors.is_empty(), "{:?}", set.errors);
+        let rule = set.rule("ACME-SLOW").expect("loaded");
+        let prepared = rule.engine.as_ref().unwrap().prepared().unwrap();
+        assert!(
+            prepared.program.is_none(),
+            "a team's policy stays interpreted"
+        );
+
+        let mut engine = prepared.engine.clone();
+        let program = compile_bytecode(&mut engine, "data.acme.slow").expect("compiles");
+        let bytecode = Prepared {
+            engine,
+            program: Some(program),
+            timer: prepared.timer,
+        };
+        let mut vm = bytecode.vm().unwrap();
+        vm.set_input(Value::from(json!({
+            "format": "cloudformation",
+            "resources": {"Q": {"address": "Q", "type": "AWS::SQS::Queue"}},
+        })));
+        let started = std::time::Instant::now();
+        let result = vm.execute_entry_point_by_index(0);
+        let error = result.expect_err("stopped").to_string();
+        assert!(error.contains("time limit"), "{error}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "took {:?}",
+            started.elapsed()
+        );
     }
 }

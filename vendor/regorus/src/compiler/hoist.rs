@@ -432,9 +432,22 @@ impl LoopHoister {
                         };
                         (key_expr, output_expr)
                     }
-                    RuleHead::Set { key, .. } => {
-                        // For set rules, no separate key_expr, output_expr is the key
-                        (None, key.clone())
+                    RuleHead::Set { key, refr, .. } => {
+                        // For set rules, no separate key_expr, output_expr is the key.
+                        // opsgate patch: a multi-value rule `p[k] contains v` has the
+                        // key expression `k` as well.
+                        let key_expr = match refr.as_ref() {
+                            Expr::RefBrack { index, .. }
+                                if !matches!(
+                                    index.as_ref(),
+                                    Expr::String { .. } | Expr::RawString { .. }
+                                ) =>
+                            {
+                                Some(index.clone())
+                            }
+                            _ => None,
+                        };
+                        (key_expr, key.clone())
                     }
                     RuleHead::Func { assign, .. } => {
                         // Function rules return the assignment value (if any)
@@ -620,10 +633,23 @@ impl LoopHoister {
             Expr { expr, .. } => {
                 self.analyze_expr(module_idx, expr, context, loops)?;
             }
-            Every { domain, query, .. } => {
+            Every {
+                key,
+                value,
+                domain,
+                query,
+                ..
+            } => {
                 self.analyze_expr(module_idx, domain, context, loops)?;
 
-                let every_context = context.child_with_output_exprs(ContextType::Every, None, None);
+                let mut every_context =
+                    context.child_with_output_exprs(ContextType::Every, None, None);
+                // opsgate patch: the key and value variables are bound in the body;
+                // left unbound, `x[value]` in the body became an iteration over x.
+                if let Some(key) = key {
+                    every_context.bind_variable(&key.text());
+                }
+                every_context.bind_variable(&value.text());
                 let populated_context =
                     self.populate_query(module_idx, query.as_ref(), &every_context)?;
                 self.lookup.ensure_query_capacity(module_idx, query.qidx);

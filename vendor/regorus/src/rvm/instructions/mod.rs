@@ -181,6 +181,14 @@ pub enum Instruction {
         value: u8,
     },
 
+    /// Add `value` to the set at `obj[key]`, creating the set if absent: a
+    /// multi-value rule `a[k] contains v` (opsgate patch).
+    ObjectSetAdd {
+        obj: u8,
+        key: u8,
+        value: u8,
+    },
+
     /// Create object with optimized field setting - uses parameter table
     ObjectCreate {
         /// Index into program's instruction_data.object_create_params table

@@ -465,6 +465,48 @@ impl RegoVM {
                 }
                 Ok(InstructionOutcome::Continue)
             }
+            ObjectSetAdd { obj, key, value } => {
+                let key_value = self.get_register(key)?.clone();
+                let value_value = self.get_register(value)?.clone();
+                if matches!(key_value, Value::Undefined) || matches!(value_value, Value::Undefined)
+                {
+                    return Ok(InstructionOutcome::Continue);
+                }
+
+                // Take ownership so Rc refcount stays at 1 and make_mut is a no-op.
+                let mut obj_value = self.take_register(obj)?;
+
+                if let Ok(obj_mut) = obj_value.as_object_mut() {
+                    if obj_mut.get(&key_value).is_none() {
+                        obj_mut.insert(key_value.clone(), Value::new_set());
+                    }
+                    let Some(entry) = obj_mut.get_mut(&key_value) else {
+                        self.set_register(obj, obj_value)?;
+                        return Ok(InstructionOutcome::Continue);
+                    };
+                    if let Ok(set_mut) = entry.as_set_mut() {
+                        set_mut.insert(value_value);
+                        self.set_register(obj, obj_value)?;
+                    } else {
+                        let offending = entry.clone();
+                        self.set_register(obj, obj_value)?;
+                        return Err(VmError::RegisterNotSet {
+                            register: obj,
+                            value: offending,
+                            pc: self.pc,
+                        });
+                    }
+                } else {
+                    let offending = obj_value.clone();
+                    self.set_register(obj, obj_value)?;
+                    return Err(VmError::RegisterNotObject {
+                        register: obj,
+                        value: offending,
+                        pc: self.pc,
+                    });
+                }
+                Ok(InstructionOutcome::Continue)
+            }
             ObjectCreate { params_index } => {
                 let params = program
                     .instruction_data

@@ -159,6 +159,15 @@ impl RegoVM {
                             })
                             .copied()
                             .unwrap_or(false);
+                        // opsgate patch: a complete or function body that ran to its
+                        // end without a value (a loop in it found nothing) failed:
+                        // its `else` must still run.
+                        let produced_nothing = (matches!(rule_info.rule_type, RuleType::Complete)
+                            || is_function_call)
+                            && *self.get_register(result_reg)? == Value::Undefined;
+                        if produced_nothing {
+                            continue;
+                        }
                         if !matches!(
                             rule_info.rule_type,
                             RuleType::PartialSet | RuleType::PartialObject
@@ -677,14 +686,18 @@ impl RegoVM {
         frame_data: &mut RuleFrameData,
         rule_info: &RuleInfo,
     ) -> Result<Option<usize>> {
-        frame_data.any_body_succeeded = true;
-
         if matches!(frame_data.rule_type, RuleType::Complete) || frame_data.is_function_rule {
             let current_result = self
                 .registers
                 .get(usize::from(frame_data.result_reg))
                 .cloned()
                 .unwrap_or(Value::Undefined);
+
+            // opsgate patch: a body that ran to its end without a value (a loop in it
+            // found nothing) failed: its `else` must still run.
+            if current_result == Value::Undefined {
+                return self.rule_frame_after_failure(frame_data, rule_info);
+            }
 
             if current_result != Value::Undefined {
                 if let Some(ref expected) = frame_data.accumulated_result {
@@ -708,6 +721,8 @@ impl RegoVM {
                 }
             }
         }
+
+        frame_data.any_body_succeeded = true;
 
         if let Some(definition_bodies) = rule_info
             .definitions

@@ -22,9 +22,12 @@ pub enum PlanContext {
 
 impl PlanContext {
     fn require_defined_values(self) -> bool {
+        // opsgate patch: `x := expr` fails when expr is undefined, like `=`; without
+        // the guard `x := f(y); not g(x)` succeeded for an undefined f(y).
         matches!(
             self,
-            PlanContext::Assignment
+            PlanContext::ColonAssignment
+                | PlanContext::Assignment
                 | PlanContext::FunctionParameter
                 | PlanContext::LoopIndex
                 | PlanContext::SomeIn

@@ -64,6 +64,9 @@ pub struct CompilationContext {
     pub(super) value_expr: Option<ExprRef>,
     pub(super) span: Span,
     pub(super) key_value_loops_hoisted: bool,
+    /// A multi-value rule `a[k] contains v`: each yield adds the value to the set
+    /// at the key (opsgate patch).
+    pub(super) multi_value: bool,
 }
 
 /// Entry in the rule compilation worklist that tracks both rule path and full call stack for recursion detection

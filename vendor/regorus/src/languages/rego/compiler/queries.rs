@@ -206,6 +206,16 @@ impl<'a> Compiler<'a> {
                         span,
                     );
                 }
+                ContextType::Rule(RuleType::PartialObject) if context.multi_value => {
+                    self.emit_instruction(
+                        Instruction::ObjectSetAdd {
+                            obj: dest_register,
+                            key: key_register,
+                            value: value_register,
+                        },
+                        span,
+                    );
+                }
                 ContextType::Rule(RuleType::PartialObject) => {
                     self.emit_instruction(
                         Instruction::ObjectSet {

@@ -55,6 +55,10 @@ impl<'a> Compiler<'a> {
             .map(|def| {
                 if let Rule::Spec { head, .. } = def.as_ref() {
                     match head {
+                        // opsgate patch: `a[k] contains v` is an object of sets.
+                        RuleHead::Set { refr, .. } if Self::is_multi_value_head(refr) => {
+                            RuleType::PartialObject
+                        }
                         RuleHead::Set { .. } => RuleType::PartialSet,
                         RuleHead::Compr { refr, assign, .. } => match refr.as_ref() {
                             crate::ast::Expr::RefBrack { .. } if assign.is_some() => {
@@ -87,6 +91,12 @@ impl<'a> Compiler<'a> {
             }
             .into()
         })
+    }
+
+    /// `a[k] contains v` (opsgate patch): the head's reference ends in a bracket
+    /// whose key is not a string literal (`a["x"] contains v` names the set `a.x`).
+    fn is_multi_value_head(refr: &ExprRef) -> bool {
+        matches!(refr.as_ref(), Expr::RefBrack { index, .. } if !Self::is_string_literal(index))
     }
 
     fn validate_partial_object_shape(&self, refr: &ExprRef) -> Result<()> {
@@ -453,6 +463,8 @@ impl<'a> Compiler<'a> {
 
                     self.current_module_index = self.find_module_index_for_rule(rule_ref)?;
 
+                    let multi_value =
+                        matches!(head, RuleHead::Set { refr, .. } if Self::is_multi_value_head(refr));
                     let (key_expr, value_expr) = match head {
                         RuleHead::Compr { refr, assign, .. } => {
                             if rule_type == RuleType::PartialObject {
@@ -470,12 +482,18 @@ impl<'a> Compiler<'a> {
                             };
                             (key_expr, output_expr)
                         }
-                        RuleHead::Set { key, .. } => {
+                        RuleHead::Set { key, refr, .. } => {
                             self.rule_definition_function_params[rule_index as usize].push(None);
                             self.rule_definition_destructuring_patterns[rule_index as usize]
                                 .push(None);
 
-                            (None, key.clone())
+                            match refr.as_ref() {
+                                Expr::RefBrack { index, .. } if multi_value => {
+                                    self.validate_partial_object_shape(refr)?;
+                                    (Some(index.clone()), key.clone())
+                                }
+                                _ => (None, key.clone()),
+                            }
                         }
                         RuleHead::Func { assign, args, .. } => {
                             let mut param_names = Vec::new();
@@ -575,6 +593,7 @@ impl<'a> Compiler<'a> {
                         value_expr,
                         span,
                         key_value_loops_hoisted: false,
+                        multi_value,
                     };
                     self.push_context(context);
                     let mut body_entry_points = Vec::new();
