@@ -1176,8 +1176,9 @@ impl Engine {
         self.prepare_for_eval(false, false)?;
         self.apply_effective_execution_timer_config();
         self.interpreter.clean_internal_evaluation_state();
+        // opsgate patch: prepared just above, so its hoisting table is current.
         self.interpreter
-            .compile(Some(rule.clone()))
+            .compile_prepared(Some(rule.clone()))
             .map(CompiledPolicy::new)
     }
 

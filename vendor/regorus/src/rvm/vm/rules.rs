@@ -230,16 +230,17 @@ impl RegoVM {
             });
         }
 
-        let rule_info = self
-            .program
+        // opsgate patch: borrow the rule's info through a handle on the program
+        // instead of cloning it (its definitions, names and tables) on every call.
+        let program = self.program.clone();
+        let rule_info = program
             .rule_infos
             .get(rule_idx)
-            .ok_or(VmError::RuleInfoMissing {
+            .ok_or_else(|| VmError::RuleInfoMissing {
                 index: rule_index,
                 pc: self.pc,
-                available: self.program.rule_infos.len(),
-            })?
-            .clone();
+                available: program.rule_infos.len(),
+            })?;
 
         let is_function_rule = rule_info.function_info.is_some();
 
@@ -248,7 +249,7 @@ impl RegoVM {
                 *self
                     .rule_cache
                     .get(rule_idx)
-                    .ok_or(VmError::RuleIndexOutOfBounds {
+                    .ok_or_else(|| VmError::RuleIndexOutOfBounds {
                         index: rule_index,
                         pc: self.pc,
                         available: self.rule_cache.len(),
@@ -260,7 +261,7 @@ impl RegoVM {
         }
 
         let rule_type = rule_info.rule_type.clone();
-        let rule_definitions = rule_info.definitions.clone();
+        let rule_definitions = &rule_info.definitions;
 
         if rule_definitions.is_empty() {
             // No compiled definitions — check for a default value before returning Undefined.
@@ -275,7 +276,7 @@ impl RegoVM {
                 let entry =
                     self.rule_cache
                         .get_mut(rule_idx)
-                        .ok_or(VmError::RuleIndexOutOfBounds {
+                        .ok_or_else(|| VmError::RuleIndexOutOfBounds {
                             index: rule_index,
                             pc: self.pc,
                             available,
@@ -297,14 +298,14 @@ impl RegoVM {
         });
 
         let (final_result, rule_failed_due_to_inconsistency) = self
-            .execute_rule_definitions_common(&rule_definitions, &rule_info, function_call_params)?;
+            .execute_rule_definitions_common(rule_definitions, rule_info, function_call_params)?;
 
         self.set_register(dest, Value::Undefined)?;
 
         let call_context = self
             .call_rule_stack
             .pop()
-            .ok_or(VmError::CallRuleStackUnderflow { pc: self.pc })?;
+            .ok_or_else(|| VmError::CallRuleStackUnderflow { pc: self.pc })?;
         // Stack discipline: the context we just popped must belong to the
         // rule we are finalizing. A mismatch indicates a missing push or an
         // extra pop somewhere in this rule's execution and would otherwise
@@ -363,7 +364,7 @@ impl RegoVM {
             let entry = self
                 .rule_cache
                 .get_mut(rule_idx)
-                .ok_or(VmError::RuleIndexOutOfBounds {
+                .ok_or_else(|| VmError::RuleIndexOutOfBounds {
                     index: rule_index,
                     pc: self.pc,
                     available,
@@ -401,7 +402,7 @@ impl RegoVM {
             .program
             .rule_infos
             .get(rule_idx)
-            .ok_or(VmError::RuleInfoMissing {
+            .ok_or_else(|| VmError::RuleInfoMissing {
                 index: rule_index,
                 pc: self.pc,
                 available: self.program.rule_infos.len(),
@@ -415,7 +416,7 @@ impl RegoVM {
                 *self
                     .rule_cache
                     .get(rule_idx)
-                    .ok_or(VmError::RuleIndexOutOfBounds {
+                    .ok_or_else(|| VmError::RuleIndexOutOfBounds {
                         index: rule_index,
                         pc: self.pc,
                         available: self.rule_cache.len(),
@@ -437,7 +438,7 @@ impl RegoVM {
                 let entry =
                     self.rule_cache
                         .get_mut(rule_idx)
-                        .ok_or(VmError::RuleIndexOutOfBounds {
+                        .ok_or_else(|| VmError::RuleIndexOutOfBounds {
                             index: rule_index,
                             pc: self.pc,
                             available,
@@ -526,7 +527,7 @@ impl RegoVM {
 
         let initial_pc = self
             .prepare_rule_frame_initial_pc(&mut frame_data, &rule_info)?
-            .ok_or(VmError::RuleFrameMissingInitialPc { pc: self.pc })?;
+            .ok_or_else(|| VmError::RuleFrameMissingInitialPc { pc: self.pc })?;
 
         let frame = ExecutionFrame::new(initial_pc, FrameKind::Rule(frame_data));
         self.execution_stack.push(frame);
@@ -538,7 +539,7 @@ impl RegoVM {
         let current_ctx = self
             .call_rule_stack
             .last_mut()
-            .ok_or(VmError::CallRuleStackUnderflow { pc: self.pc })?;
+            .ok_or_else(|| VmError::CallRuleStackUnderflow { pc: self.pc })?;
         current_ctx.result_reg = result_reg;
         match current_ctx.rule_type {
             RuleType::Complete => {
@@ -756,7 +757,7 @@ impl RegoVM {
             .program
             .rule_infos
             .get(rule_idx)
-            .ok_or(VmError::RuleInfoMissing {
+            .ok_or_else(|| VmError::RuleInfoMissing {
                 index: rule_index,
                 pc: self.pc,
                 available: self.program.rule_infos.len(),
@@ -793,7 +794,7 @@ impl RegoVM {
             let slot =
                 parent_registers
                     .get_mut(dest_idx)
-                    .ok_or(VmError::RegisterIndexOutOfBounds {
+                    .ok_or_else(|| VmError::RegisterIndexOutOfBounds {
                         index: dest_reg,
                         pc: self.pc,
                         register_count,
@@ -857,7 +858,7 @@ impl RegoVM {
             parent_registers
                 .get(dest_idx)
                 .cloned()
-                .ok_or(VmError::RegisterIndexOutOfBounds {
+                .ok_or_else(|| VmError::RegisterIndexOutOfBounds {
                     index: dest_reg,
                     pc: self.pc,
                     register_count,
@@ -868,7 +869,7 @@ impl RegoVM {
             let entry = self
                 .rule_cache
                 .get_mut(rule_idx)
-                .ok_or(VmError::RuleIndexOutOfBounds {
+                .ok_or_else(|| VmError::RuleIndexOutOfBounds {
                     index: rule_index,
                     pc: self.pc,
                     available,
@@ -918,7 +919,7 @@ impl RegoVM {
             .rule_infos
             .get(idx)
             .cloned()
-            .ok_or(VmError::RuleInfoMissing {
+            .ok_or_else(|| VmError::RuleInfoMissing {
                 index: rule_index,
                 pc: self.pc,
                 available: self.program.rule_infos.len(),
