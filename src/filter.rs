@@ -10,10 +10,11 @@ pub const EXIT_FINDINGS: i32 = 1;
 pub const EXIT_ERRORS: i32 = 2;
 
 /// Findings that count toward the exit code at threshold `fail_on`.
-pub fn failing(findings: &[Finding], fail_on: Severity) -> impl Iterator<Item = &Finding> {
+pub fn failing(findings: &[Box<Finding>], fail_on: Severity) -> impl Iterator<Item = &Finding> {
     findings
         .iter()
         .filter(move |f| f.suppressed.is_none() && f.severity >= fail_on)
+        .map(|f| &**f)
 }
 
 /// 2 when something could not be read or evaluated (the scan is incomplete),

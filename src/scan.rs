@@ -73,7 +73,9 @@ pub struct Stats {
 
 #[derive(Debug, Default)]
 pub struct ScanResult {
-    pub findings: Vec<Finding>,
+    /// Boxed: each unit's findings move into this list and are sorted by pointer,
+    /// never copied (a large scan held two copies of every finding while merging).
+    pub findings: Vec<Box<Finding>>,
     pub errors: Vec<InputError>,
     pub stats: Stats,
     /// The units scanned, by name, in order.
@@ -89,12 +91,14 @@ pub struct ScanResult {
     pub elapsed: Duration,
 }
 
+// Boxed findings on purpose (see `ScanResult::findings`).
+#[allow(clippy::vec_box)]
 enum Outcome {
     Skipped(String, String),
     Scanned {
         unit: String,
         format: Format,
-        findings: Vec<Finding>,
+        findings: Vec<Box<Finding>>,
         errors: Vec<InputError>,
         resources: usize,
         notes: Vec<String>,
@@ -287,29 +291,9 @@ pub fn scan_with(options: &ScanOptions, policies: &PolicySet) -> ScanResult {
 }
 
 /// Sorts findings into report order (`Finding::sort_key`), stably: among findings at
-/// one place, the first in scan order stays first (the dedup below keeps it). Sorts
-/// indices and then moves the findings along the permutation's cycles, because a
-/// stable sort of the findings themselves needs a scratch copy of half of them.
-fn sort_findings(findings: &mut [Finding]) {
-    let mut order: Vec<usize> = (0..findings.len()).collect();
-    order.sort_by(|&a, &b| findings[a].sort_key().cmp(&findings[b].sort_key()));
-    // Position i receives the finding now at order[i].
-    let mut placed = vec![false; findings.len()];
-    for start in 0..findings.len() {
-        if placed[start] {
-            continue;
-        }
-        let mut at = start;
-        loop {
-            placed[at] = true;
-            let from = order[at];
-            if from == start {
-                break;
-            }
-            findings.swap(at, from);
-            at = from;
-        }
-    }
+/// one place, the first in scan order stays first (the dedup below keeps it).
+fn sort_findings(findings: &mut [Box<Finding>]) {
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
 }
 
 /// Reads and parses a file into a CloudFormation unit, or says why it is not one.
@@ -458,7 +442,7 @@ fn evaluate_unit(
                 )
             })
             .clone();
-        findings.push(Finding {
+        findings.push(Box::new(Finding {
             rule: rule.texts.id.clone(),
             rule_index: f.rule_index,
             severity: match f.severity {
@@ -478,7 +462,7 @@ fn evaluate_unit(
             resource_type,
             cdk_path,
             suppressed: None,
-        });
+        }));
     }
     crate::suppress::apply(&unit, &mut findings, policies);
     Outcome::Scanned {

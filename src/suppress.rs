@@ -110,7 +110,7 @@ fn metadata_ignores(addr: &str, node: &Node, file: &Arc<SourceFile>, out: &mut V
 
 /// Marks the findings of `unit` that inline ignores cover as suppressed, and adds
 /// an OPS-META-001 finding for each ignore that does not work.
-pub fn apply(unit: &Unit, findings: &mut Vec<Finding>, policies: &PolicySet) {
+pub fn apply(unit: &Unit, findings: &mut Vec<Box<Finding>>, policies: &PolicySet) {
     let mut ignores = Vec::new();
     let mut files: BTreeMap<&str, &Arc<SourceFile>> = BTreeMap::new();
     for (addr, res) in &unit.resources {
@@ -187,7 +187,7 @@ pub fn apply(unit: &Unit, findings: &mut Vec<Finding>, policies: &PolicySet) {
         let resource = ig.resource.clone().unwrap_or_default();
         let path = vec![serde_json::json!(ig.line)];
         let start = ig.file.position(ig.span.start);
-        findings.push(Finding {
+        findings.push(Box::new(Finding {
             rule: META_RULE.into(),
             rule_index: meta_index,
             severity: meta.meta.severity,
@@ -205,7 +205,7 @@ pub fn apply(unit: &Unit, findings: &mut Vec<Finding>, policies: &PolicySet) {
             resource_type: "".into(),
             cdk_path: None,
             suppressed: None,
-        });
+        }));
     }
 }
 

@@ -1,7 +1,8 @@
 //! The JSON report of DESIGN.md: stable and versioned; other tools rely on it.
 //!
-//! Serialised straight from borrowed views of the findings (no intermediate
-//! `serde_json::Value` tree, which cost three times the report's size in memory).
+//! Serialised straight from borrowed views of the findings, one at a time (no
+//! intermediate `serde_json::Value` tree, which cost three times the report's size
+//! in memory, nor a vector of views: 200 bytes per finding on a large scan).
 
 use serde::Serialize;
 
@@ -15,9 +16,27 @@ pub const REPORT_VERSION: u32 = 1;
 struct Report<'a> {
     version: u32,
     tool: Tool,
-    findings: Vec<FindingView<'a>>,
-    errors: Vec<ErrorView<'a>>,
+    findings: Findings<'a>,
+    errors: Errors<'a>,
     summary: Summary,
+}
+
+/// The findings, serialised as an array of views made one at a time.
+struct Findings<'a>(&'a [Box<Finding>]);
+
+impl Serialize for Findings<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|f| FindingView::from(&**f)))
+    }
+}
+
+/// The errors, likewise.
+struct Errors<'a>(&'a [InputError]);
+
+impl Serialize for Errors<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(ErrorView::from))
+    }
 }
 
 #[derive(Serialize)]
@@ -118,8 +137,8 @@ pub fn write(result: &ScanResult, w: &mut dyn std::io::Write) -> std::io::Result
             name: "opsgate",
             version: env!("CARGO_PKG_VERSION"),
         },
-        findings: result.findings.iter().map(FindingView::from).collect(),
-        errors: result.errors.iter().map(ErrorView::from).collect(),
+        findings: Findings(&result.findings),
+        errors: Errors(&result.errors),
         summary: Summary {
             files: result.stats.files,
             units: result.stats.units,

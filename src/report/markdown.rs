@@ -65,6 +65,7 @@ pub fn render(result: &ScanResult, rules: &[Rule], opts: &MarkdownOptions) -> St
         .findings
         .iter()
         .filter(|f| f.suppressed.is_none())
+        .map(|f| &**f)
         .collect();
     let suppressed = result.findings.len() - open.len();
     let s = &result.stats;

@@ -14,7 +14,7 @@ pub mod sarif;
 use crate::finding::{Finding, Severity};
 
 /// Counts of unsuppressed findings by severity, highest first.
-pub fn counts(findings: &[Finding]) -> Vec<(Severity, usize)> {
+pub fn counts(findings: &[Box<Finding>]) -> Vec<(Severity, usize)> {
     [
         Severity::High,
         Severity::Medium,

@@ -227,7 +227,7 @@ pub fn write(
 /// appended from `findings` as they are serialised.
 struct Log<'a> {
     head: &'a J,
-    findings: &'a [Finding],
+    findings: &'a [Box<Finding>],
 }
 
 impl Serialize for Log<'_> {
@@ -255,7 +255,7 @@ impl Serialize for Log<'_> {
 
 struct Run<'a> {
     head: &'a serde_json::Map<String, J>,
-    findings: &'a [Finding],
+    findings: &'a [Box<Finding>],
 }
 
 impl Serialize for Run<'_> {
@@ -270,11 +270,11 @@ impl Serialize for Run<'_> {
 }
 
 /// Each finding's result, built and serialised one at a time.
-struct Results<'a>(&'a [Finding]);
+struct Results<'a>(&'a [Box<Finding>]);
 
 impl Serialize for Results<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.iter().map(sarif_result))
+        serializer.collect_seq(self.0.iter().map(|f| sarif_result(f)))
     }
 }
 
