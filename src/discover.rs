@@ -7,6 +7,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use crate::normalise::terraform::config::{is_terraform_file, module_files};
@@ -209,15 +210,17 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
                 }
                 !(e.file_type().is_dir() && e.depth() > 0 && skip_dir(e.path()))
             });
+        // The walk lists the files; resolving each (a system call per path
+        // component) is done afterwards, on all cores.
+        let mut tf_paths = Vec::new();
+        let mut candidate_paths = Vec::new();
         for entry in walker {
             match entry {
                 Ok(e) if e.file_type().is_file() && is_terraform_file(e.path()) => {
-                    let dir = e.path().parent().unwrap_or(Path::new("."));
-                    tf_dirs.push(self::found(dir, root, root_resolved.as_deref()));
-                    tf_files.insert(resolved(e.path()));
+                    tf_paths.push(e.into_path());
                 }
                 Ok(e) if e.file_type().is_file() && is_candidate(e.path()) => {
-                    found.push(self::found(e.path(), root, root_resolved.as_deref()));
+                    candidate_paths.push(e.into_path());
                 }
                 Ok(_) => {}
                 Err(e) => {
@@ -242,6 +245,24 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
             }
         }
         skipped.append(&mut links);
+        let under = root_resolved.as_deref();
+        found.par_extend(
+            candidate_paths
+                .par_iter()
+                .map(|path| self::found(path, root, under)),
+        );
+        // One entry per module folder (the dedup below would drop the others).
+        let mut tf_folders: Vec<&Path> = tf_paths
+            .iter()
+            .map(|p| p.parent().unwrap_or(Path::new(".")))
+            .collect();
+        tf_folders.dedup();
+        tf_dirs.par_extend(
+            tf_folders
+                .par_iter()
+                .map(|dir| self::found(dir, root, under)),
+        );
+        tf_files.par_extend(tf_paths.par_iter().map(|p| resolved(p)));
     }
     skipped.sort();
     skipped.dedup();

@@ -334,6 +334,22 @@ impl<'a> Compiler<'a> {
         let import_key =
             append_path_component(&self.current_package, root).map_err(CompilerError::from)?;
         if let Some(import_expr) = self.policy.inner.imports.get(&import_key) {
+            // opsgate patch: `lib.x` with `import data.a.lib` is `data.a.lib.x`. It
+            // was compiled as a lookup of the whole package `data.a.lib` (every rule
+            // of it evaluated and assembled into an object) and then `.x`.
+            if !chain.components.is_empty() {
+                if let Ok(imported) = parse_reference_chain(import_expr) {
+                    if matches!(&imported.root, ReferenceRoot::Variable(r) if r == "data") {
+                        let mut components = imported.components;
+                        components.extend(chain.components.iter().cloned());
+                        let combined = ReferenceChain {
+                            root: imported.root,
+                            components,
+                        };
+                        return self.compile_data_chain(&combined, span);
+                    }
+                }
+            }
             let import_reg =
                 self.compile_rego_expr_with_span(import_expr, import_expr.span(), false)?;
             if chain.components.is_empty() {
