@@ -8,7 +8,7 @@ pub use policies::{
     RegoTest, Rule, RuleMeta, RuleTexts, META_RULE,
 };
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use rayon::prelude::*;
 use regorus::rvm::RegoVM;
@@ -73,12 +73,7 @@ impl PolicySet {
         unit: &mut Unit,
     ) -> (Vec<RawFinding>, Vec<PolicyError>) {
         let input = std::mem::take(&mut unit.input);
-        let kind_of = kinds_by_address(&input);
-        let present: HashSet<&str> = kind_of
-            .values()
-            .flat_map(|(kind, ty)| [kind.as_str(), ty.as_str()])
-            .collect();
-        let input = Value::from(input);
+        let present = kinds_present(&input);
         let format = unit.format.as_str();
         let mut findings = Vec::new();
         let mut errors = Vec::new();
@@ -97,6 +92,8 @@ impl PolicySet {
                 applies.then_some((index, rule, compiled))
             })
             .collect();
+        drop(present);
+        let input = Value::from(input);
         // Rules not prepared yet (built-ins are prepared on first use) are prepared
         // side by side, so a scan of one template still uses every core for it.
         let unprepared: Vec<&CompiledRule> = applicable
@@ -138,7 +135,7 @@ impl PolicySet {
             };
             match found {
                 Ok(mut f) => {
-                    if let Some(e) = outside_kinds(rule, &f, &kind_of) {
+                    if let Some(e) = outside_kinds(rule, &f, &input) {
                         errors.push(e);
                     }
                     findings.append(&mut f);
@@ -153,38 +150,35 @@ impl PolicySet {
     }
 }
 
-/// address → (canonical kind, native type) of every resource in the input.
-fn kinds_by_address(input: &J) -> HashMap<String, (String, String)> {
+/// The canonical kinds and native types of the input's resources.
+fn kinds_present(input: &J) -> HashSet<&str> {
     let Some(resources) = input.get("resources").and_then(J::as_object) else {
-        return HashMap::new();
+        return HashSet::new();
     };
     resources
-        .iter()
-        .map(|(address, r)| {
-            let field = |name| {
-                r.get(name)
-                    .and_then(J::as_str)
-                    .unwrap_or_default()
-                    .to_string()
-            };
-            (address.clone(), (field("kind"), field("type")))
-        })
+        .values()
+        .flat_map(|r| ["kind", "type"].map(|name| r.get(name).and_then(J::as_str)))
+        .flatten()
         .collect()
 }
 
 /// A rule is skipped on units without any of its `kinds`, which is only right if
 /// it never reports a resource of another kind: say so when it does.
-fn outside_kinds(
-    rule: &Rule,
-    findings: &[RawFinding],
-    kind_of: &HashMap<String, (String, String)>,
-) -> Option<PolicyError> {
+fn outside_kinds(rule: &Rule, findings: &[RawFinding], input: &Value) -> Option<PolicyError> {
     if rule.meta.kinds.is_empty() {
         return None;
     }
     let (f, (kind, ty)) = findings.iter().find_map(|f| {
-        let (kind, ty) = kind_of.get(&f.resource)?;
-        let listed = rule.meta.kinds.contains(kind) || rule.meta.types.contains(ty);
+        let resource = &input["resources"][f.resource.as_str()];
+        if resource == &Value::Undefined {
+            return None;
+        }
+        let field = |name: &str| match &resource[name] {
+            Value::String(s) => s.to_string(),
+            _ => String::new(),
+        };
+        let (kind, ty) = (field("kind"), field("type"));
+        let listed = rule.meta.kinds.contains(&kind) || rule.meta.types.contains(&ty);
         (!listed).then_some((f, (kind, ty)))
     })?;
     let what = if kind.is_empty() {
