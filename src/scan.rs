@@ -273,7 +273,11 @@ pub fn scan_with(options: &ScanOptions, policies: &PolicySet) -> ScanResult {
             Outcome::Failed(e) => result.errors.push(e),
         }
     }
-    sort_findings(&mut result.findings);
+    // Stable: among findings at one place, the first in scan order stays first (the
+    // dedup below keeps it).
+    result
+        .findings
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     // A plan next to its configuration points at the same blocks as the
     // configuration's own unit: report each finding once. (Different findings at one
     // place, e.g. two containers of one container_definitions, are all kept.)
@@ -288,12 +292,6 @@ pub fn scan_with(options: &ScanOptions, policies: &PolicySet) -> ScanResult {
         .dedup_by(|a, b| a.file == b.file && a.message == b.message && a.span == b.span);
     result.elapsed = started.elapsed();
     result
-}
-
-/// Sorts findings into report order (`Finding::sort_key`), stably: among findings at
-/// one place, the first in scan order stays first (the dedup below keeps it).
-fn sort_findings(findings: &mut [Box<Finding>]) {
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
 }
 
 /// Reads and parses a file into a CloudFormation unit, or says why it is not one.

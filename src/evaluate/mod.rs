@@ -18,9 +18,9 @@ use serde_json::Value as J;
 use crate::finding::{RawFinding, Severity};
 use crate::normalise::Unit;
 
-/// One worker's engines: clones of the rules' prepared engines, made on first use.
+/// One worker thread's way of running each rule, made on first use.
 pub struct Evaluator {
-    engines: Vec<Option<Worker>>,
+    workers: Vec<Option<Worker>>,
 }
 
 /// How one worker runs one rule: its bytecode on a virtual machine, or the
@@ -57,10 +57,10 @@ impl Worker {
 }
 
 impl PolicySet {
-    /// Engines for one worker thread.
+    /// What one worker thread runs the rules with.
     pub fn evaluator(&self) -> Evaluator {
         Evaluator {
-            engines: self.rules.iter().map(|_| None).collect(),
+            workers: self.rules.iter().map(|_| None).collect(),
         }
     }
 
@@ -99,7 +99,7 @@ impl PolicySet {
         let unprepared: Vec<&CompiledRule> = applicable
             .iter()
             .filter(|(index, _, compiled)| {
-                evaluator.engines[*index].is_none() && !compiled.is_prepared()
+                evaluator.workers[*index].is_none() && !compiled.is_prepared()
             })
             .map(|(_, _, compiled)| *compiled)
             .collect();
@@ -109,7 +109,7 @@ impl PolicySet {
             });
         }
         for (index, rule, compiled) in applicable {
-            let worker = match &mut evaluator.engines[index] {
+            let worker = match &mut evaluator.workers[index] {
                 Some(worker) => worker,
                 slot => match compiled.prepared() {
                     Ok(prepared) => slot.insert(Worker::of(prepared)),
@@ -129,7 +129,7 @@ impl PolicySet {
                 Err(e) => {
                     // A failed evaluation can leave state behind: start the next
                     // unit from a fresh clone.
-                    evaluator.engines[index] = None;
+                    evaluator.workers[index] = None;
                     Err(format!("{} failed on {}: {e}", rule.meta.id, unit.name))
                 }
             };
