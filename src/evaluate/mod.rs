@@ -1,6 +1,7 @@
 //! evaluate: the rules that apply to each unit, in parallel (engine clones per worker).
 
 mod policies;
+mod value;
 
 use policies::Prepared;
 pub use policies::{
@@ -93,7 +94,7 @@ impl PolicySet {
             })
             .collect();
         drop(present);
-        let input = Value::from(input);
+        let input = value::to_rego(input);
         // Rules not prepared yet (built-ins are prepared on first use) are prepared
         // side by side, so a scan of one template still uses every core for it.
         let unprepared: Vec<&CompiledRule> = applicable
