@@ -139,6 +139,30 @@ fn found(path: &Path, root: &Path, root_resolved: Option<&Path>) -> Found {
     }
 }
 
+/// A path the walk reached without passing a symlink resolves to the resolved root
+/// joined with the rest: no system calls (resolving asks once per path component,
+/// which was most of discovering a large tree). Other paths are resolved.
+fn found_walked(walked: &Walked, root: &Path, root_resolved: Option<&Path>) -> Found {
+    match (
+        walked.via_link,
+        walked.path.strip_prefix(root),
+        root_resolved,
+    ) {
+        (false, Ok(rel), Some(r)) => Found {
+            resolved: r.join(rel),
+            via_link: false,
+            candidate: candidate(&walked.path),
+        },
+        _ => found(&walked.path, root, root_resolved),
+    }
+}
+
+/// A path found by the walk, and whether it is a symlink or lies below one.
+struct Walked {
+    path: PathBuf,
+    via_link: bool,
+}
+
 /// One candidate per resolved path: the real path before a symlink to it, then the
 /// first in display order.
 fn dedup(mut found: Vec<Found>) -> Vec<Candidate> {
@@ -210,17 +234,33 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
                 }
                 !(e.file_type().is_dir() && e.depth() > 0 && skip_dir(e.path()))
             });
-        // The walk lists the files; resolving each (a system call per path
-        // component) is done afterwards, on all cores.
-        let mut tf_paths = Vec::new();
-        let mut candidate_paths = Vec::new();
+        // The walk lists the files; resolving those reached through a symlink (a
+        // system call per path component) is done afterwards, on all cores.
+        let mut tf_paths: Vec<Walked> = Vec::new();
+        let mut candidate_paths: Vec<Walked> = Vec::new();
+        let mut linked_dirs: std::collections::HashSet<PathBuf> = Default::default();
         for entry in walker {
             match entry {
-                Ok(e) if e.file_type().is_file() && is_terraform_file(e.path()) => {
-                    tf_paths.push(e.into_path());
+                Ok(e) if e.file_type().is_dir() => {
+                    if e.depth() > 0 && e.path_is_symlink() {
+                        linked_dirs.insert(e.into_path());
+                    }
                 }
-                Ok(e) if e.file_type().is_file() && is_candidate(e.path()) => {
-                    candidate_paths.push(e.into_path());
+                Ok(e) if e.file_type().is_file() => {
+                    let tf = is_terraform_file(e.path());
+                    if !tf && !is_candidate(e.path()) {
+                        continue;
+                    }
+                    let via_link = e.path_is_symlink() || below_any(e.path(), &linked_dirs);
+                    let walked = Walked {
+                        path: e.into_path(),
+                        via_link,
+                    };
+                    if tf {
+                        tf_paths.push(walked);
+                    } else {
+                        candidate_paths.push(walked);
+                    }
                 }
                 Ok(_) => {}
                 Err(e) => {
@@ -249,20 +289,31 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
         found.par_extend(
             candidate_paths
                 .par_iter()
-                .map(|path| self::found(path, root, under)),
+                .map(|walked| found_walked(walked, root, under)),
         );
         // One entry per module folder (the dedup below would drop the others).
-        let mut tf_folders: Vec<&Path> = tf_paths
+        let mut tf_folders: Vec<Walked> = tf_paths
             .iter()
-            .map(|p| p.parent().unwrap_or(Path::new(".")))
+            .map(|w| {
+                let dir = w.path.parent().unwrap_or(Path::new(".")).to_path_buf();
+                let via_link = below_any(&w.path, &linked_dirs);
+                Walked {
+                    path: dir,
+                    via_link,
+                }
+            })
             .collect();
-        tf_folders.dedup();
+        tf_folders.dedup_by(|a, b| a.path == b.path);
         tf_dirs.par_extend(
             tf_folders
                 .par_iter()
-                .map(|dir| self::found(dir, root, under)),
+                .map(|walked| found_walked(walked, root, under)),
         );
-        tf_files.par_extend(tf_paths.par_iter().map(|p| resolved(p)));
+        tf_files.par_extend(
+            tf_paths
+                .par_iter()
+                .map(|walked| found_walked(walked, root, under).resolved),
+        );
     }
     skipped.sort();
     skipped.dedup();
@@ -273,6 +324,11 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
         errors,
         skipped,
     }
+}
+
+/// Does `path` lie below one of `dirs`?
+fn below_any(path: &Path, dirs: &std::collections::HashSet<PathBuf>) -> bool {
+    !dirs.is_empty() && path.ancestors().skip(1).any(|a| dirs.contains(a))
 }
 
 fn resolved(path: &Path) -> PathBuf {
@@ -331,10 +387,13 @@ fn is_candidate(path: &Path) -> bool {
 /// A path as users see it: relative to the current directory when below it,
 /// '/'-separated, without a leading `./`.
 pub fn display_path(path: &Path) -> String {
+    // opsgate never changes its working directory: ask the system once, not per path.
+    static CWD: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
     let path = &clean_path(path);
-    let rel = std::env::current_dir()
-        .ok()
-        .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+    let rel = CWD
+        .get_or_init(|| std::env::current_dir().ok())
+        .as_ref()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
         .unwrap_or_else(|| path.to_path_buf());
     let s = rel.to_string_lossy().replace('\\', "/");
     let s = s.trim_start_matches("./").to_string();

@@ -354,12 +354,12 @@ pub fn load_unit(c: &Candidate, loader: &Loader) -> Loaded {
 pub fn terraform_roots<'a>(dirs: &'a [Candidate], loader: &Loader) -> Vec<&'a Candidate> {
     let calls: std::collections::HashMap<PathBuf, Vec<PathBuf>> = dirs
         .par_iter()
-        .map(|d| (terraform::canonical(&d.path), loader.local_calls(&d.path)))
+        .map(|d| (loader.canonical(&d.path), loader.local_calls(&d.path)))
         .collect();
     let called: std::collections::HashSet<&PathBuf> = calls.values().flatten().collect();
     let roots: Vec<&Candidate> = dirs
         .iter()
-        .filter(|d| !called.contains(&terraform::canonical(&d.path)))
+        .filter(|d| !called.contains(&loader.canonical(&d.path)))
         .collect();
     let root_paths: Vec<PathBuf> = roots.iter().map(|d| d.path.clone()).collect();
     loader.expect_uses(&root_paths, &calls);

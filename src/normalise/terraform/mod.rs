@@ -32,6 +32,9 @@ use crate::source::SourceFile;
 /// load of the scan obeys: the limits, and the roots symlinks may point into.
 pub struct Loader {
     cache: Mutex<ModuleCache>,
+    /// Directories resolved, by the path asked for: each module directory is looked
+    /// up several times per scan, and resolving costs a system call per component.
+    resolved: Mutex<HashMap<PathBuf, PathBuf>>,
     limits: Limits,
     roots: Roots,
 }
@@ -72,6 +75,7 @@ impl Loader {
     pub fn new(limits: Limits, roots: Roots) -> Loader {
         Loader {
             cache: Mutex::default(),
+            resolved: Mutex::default(),
             limits,
             roots,
         }
@@ -85,10 +89,21 @@ impl Loader {
         &self.roots
     }
 
+    /// The cache key of a directory: its canonical path (as written if that fails).
+    pub fn canonical(&self, dir: &Path) -> PathBuf {
+        if let Some(r) = self.resolved.lock().expect("loader lock").get(dir) {
+            return r.clone();
+        }
+        let r = canonical(dir);
+        let mut resolved = self.resolved.lock().expect("loader lock");
+        resolved.insert(dir.to_path_buf(), r.clone());
+        r
+    }
+
     /// The parsed module in `dir`: kept from an earlier call, or parsed now (and kept
     /// while the cache's budget allows).
     pub fn get(&self, dir: &Path) -> Arc<ModuleConfig> {
-        let key = canonical(dir);
+        let key = self.canonical(dir);
         if let Some((c, _)) = self.cache.lock().expect("loader lock").modules.get(&key) {
             return c.clone();
         }
@@ -112,7 +127,7 @@ impl Loader {
     pub fn expect_uses(&self, roots: &[PathBuf], calls: &HashMap<PathBuf, Vec<PathBuf>>) {
         let mut cache = self.cache.lock().expect("loader lock");
         for root in roots {
-            let root = canonical(root);
+            let root = self.canonical(root);
             let mut closure = vec![root.clone()];
             let mut seen: BTreeSet<PathBuf> = BTreeSet::from([root.clone()]);
             let mut i = 0;
@@ -135,7 +150,7 @@ impl Loader {
     /// are dropped.
     pub fn release(&self, root: &Path) {
         let mut cache = self.cache.lock().expect("loader lock");
-        let Some(closure) = cache.closures.remove(&canonical(root)) else {
+        let Some(closure) = cache.closures.remove(&self.canonical(root)) else {
             return;
         };
         for dir in closure {
