@@ -11,7 +11,7 @@ use std::sync::Arc;
 use serde_json::{json, Map, Value as J};
 
 use super::intrinsics::{Edge, Param, Resolver, Walk};
-use super::{kinds, unknown, Format, Layout, ResourceSource, Unit};
+use super::{by_kind_json, kinds, object, unknown, Format, Layout, ResourceSource, Unit};
 use crate::load::{Entry, LoadError, Node, Value};
 use crate::source::SourceFile;
 
@@ -191,16 +191,16 @@ pub fn normalise(file: Arc<SourceFile>, root: Node) -> (Unit, Vec<LoadError>) {
         let line = file.position(entry.key_span.start).line;
         resources.insert(
             id.to_string(),
-            json!({
-                "address": id,
-                "type": rtype,
-                "kind": kind,
-                "properties": properties,
-                "tags": tags,
-                "meta": meta,
-                "file": file.display,
-                "line": line,
-            }),
+            object([
+                ("address", id.into()),
+                ("type", rtype.into()),
+                ("kind", kind.map_or(J::Null, J::from)),
+                ("properties", properties),
+                ("tags", tags),
+                ("meta", J::Object(meta)),
+                ("file", file.display.as_str().into()),
+                ("line", line.into()),
+            ]),
         );
         sources.insert(
             id.to_string(),
@@ -228,9 +228,14 @@ pub fn normalise(file: Arc<SourceFile>, root: Node) -> (Unit, Vec<LoadError>) {
     let edges: Vec<J> = edges
         .into_iter()
         .map(|e| {
-            let mut o = json!({"from": e.from, "to": e.to, "path": e.path, "via": e.via});
+            let mut o = object([
+                ("from", e.from.into()),
+                ("to", e.to.into()),
+                ("path", J::Array(e.path)),
+                ("via", e.via.into()),
+            ]);
             if let Some(a) = e.attribute {
-                o["attribute"] = json!(a);
+                o["attribute"] = J::String(a);
             }
             o
         })
@@ -239,15 +244,15 @@ pub fn normalise(file: Arc<SourceFile>, root: Node) -> (Unit, Vec<LoadError>) {
         list.sort();
     }
     let parameters = root.get("Parameters").map_or(json!({}), Node::to_json);
-    let input = json!({
-        "format": Format::CloudFormation.as_str(),
-        "unit": file.display,
-        "resources": resources,
-        "by_kind": by_kind,
-        "edges": edges,
-        "parameters": parameters,
-        "variables": {},
-    });
+    let input = object([
+        ("format", Format::CloudFormation.as_str().into()),
+        ("unit", file.display.as_str().into()),
+        ("resources", J::Object(resources)),
+        ("by_kind", by_kind_json(by_kind)),
+        ("edges", J::Array(edges)),
+        ("parameters", parameters),
+        ("variables", J::Object(Map::new())),
+    ]);
     let unit = Unit {
         format: Format::CloudFormation,
         name: file.display.clone(),

@@ -65,6 +65,28 @@ pub struct Unit {
     pub notes: Vec<String>,
 }
 
+/// A JSON object of these entries, in this order, the values moved in. (`json!`
+/// serialises every value it interpolates: a deep copy of each resource's
+/// properties, and of the whole input once more.)
+pub(crate) fn object<const N: usize>(entries: [(&str, J); N]) -> J {
+    J::Object(
+        entries
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+    )
+}
+
+/// Lists of addresses by kind, as a JSON object.
+pub(crate) fn by_kind_json<K: Into<String>>(by_kind: BTreeMap<K, Vec<String>>) -> J {
+    J::Object(
+        by_kind
+            .into_iter()
+            .map(|(k, v)| (k.into(), J::from(v)))
+            .collect(),
+    )
+}
+
 /// The `{"$unknown": "<source text>"}` marker for a value opsgate cannot know.
 pub fn unknown(file: &SourceFile, span: Span) -> J {
     json!({ "$unknown": file.slice(span) })

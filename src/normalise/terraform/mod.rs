@@ -23,7 +23,7 @@ use self::config::ModuleConfig;
 use self::inputs::{registry, tfvars};
 use self::modules::{variable_values, Builder, Instance};
 use self::resources::{emit_data, emit_resource, Emitted};
-use super::{Format, Unit};
+use super::{by_kind_json, object, Format, Unit};
 use crate::discover::Roots;
 use crate::load::{Limits, LoadError};
 use crate::source::SourceFile;
@@ -293,16 +293,16 @@ pub fn normalise(
         v.into_iter().collect()
     };
     let name = crate::discover::display_path(dir);
-    let input = json!({
-        "format": Format::Terraform.as_str(),
-        "unit": name,
-        "resources": emitted.resources,
-        "data": emitted.data,
-        "by_kind": emitted.by_kind,
-        "edges": emitted.edges,
-        "parameters": {},
-        "variables": variables,
-    });
+    let input = object([
+        ("format", Format::Terraform.as_str().into()),
+        ("unit", name.as_str().into()),
+        ("resources", J::Object(emitted.resources)),
+        ("data", J::Object(emitted.data)),
+        ("by_kind", by_kind_json(emitted.by_kind)),
+        ("edges", J::Array(emitted.edges)),
+        ("parameters", J::Object(Map::new())),
+        ("variables", J::Object(variables)),
+    ]);
     let mut notes = builder.notes.into_inner();
     notes.extend(emitted.notes);
     let unit = Unit {

@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value as J};
 use super::config::ModuleConfig;
 use super::{is_local_source, literal_attr, nodes, Loader};
 use crate::load::{Node, Value};
-use crate::normalise::{Format, Layout, ResourceSource, Unit};
+use crate::normalise::{by_kind_json, object, Format, Layout, ResourceSource, Unit};
 use crate::source::{SourceFile, Span};
 
 /// A JSON document is a plan when it has `format_version` and planned values or
@@ -141,16 +141,19 @@ pub fn normalise(file: Arc<SourceFile>, root: &Node, loader: &Loader) -> Unit {
             .push(address.clone());
         resources.insert(
             address.clone(),
-            json!({
-                "address": address,
-                "type": rtype,
-                "kind": rtype,
-                "properties": properties,
-                "tags": tags,
-                "meta": {"module": module, "actions": actions},
-                "file": source.file.display,
-                "line": line,
-            }),
+            object([
+                ("address", address.as_str().into()),
+                ("type", rtype.as_str().into()),
+                ("kind", rtype.as_str().into()),
+                ("properties", properties),
+                ("tags", tags),
+                (
+                    "meta",
+                    object([("module", module.into()), ("actions", J::Array(actions))]),
+                ),
+                ("file", source.file.display.as_str().into()),
+                ("line", line.into()),
+            ]),
         );
         sources.insert(address, source);
     }
@@ -175,16 +178,16 @@ pub fn normalise(file: Arc<SourceFile>, root: &Node, loader: &Loader) -> Unit {
                 .collect()
         })
         .unwrap_or_default();
-    let input = json!({
-        "format": Format::TerraformPlan.as_str(),
-        "unit": file.display,
-        "resources": resources,
-        "data": {},
-        "by_kind": by_kind,
-        "edges": edges,
-        "parameters": {},
-        "variables": variables,
-    });
+    let input = object([
+        ("format", Format::TerraformPlan.as_str().into()),
+        ("unit", file.display.as_str().into()),
+        ("resources", J::Object(resources)),
+        ("data", J::Object(Map::new())),
+        ("by_kind", by_kind_json(by_kind)),
+        ("edges", J::Array(edges)),
+        ("parameters", J::Object(Map::new())),
+        ("variables", J::Object(variables)),
+    ]);
     Unit {
         format: Format::TerraformPlan,
         name: file.display.clone(),
@@ -325,7 +328,12 @@ fn config_edges(cm: &ConfigModule, resources: &Map<String, J>, out: &mut Vec<J>)
             cm.targets(&reference, 0, &mut targets);
             for to in targets {
                 if to != from && resources.contains_key(&to) {
-                    let edge = json!({"from": from, "to": to, "path": path, "via": "reference"});
+                    let edge = object([
+                        ("from", from.as_str().into()),
+                        ("to", to.as_str().into()),
+                        ("path", J::Array(path.clone())),
+                        ("via", "reference".into()),
+                    ]);
                     if !out.contains(&edge) {
                         out.push(edge);
                     }

@@ -11,6 +11,7 @@ use super::config::Item;
 use super::eval::{Eval, Scope, V};
 use super::modules::{instance_count_is_zero, traversal_name, InstanceScope};
 use super::{attr, nodes};
+use crate::normalise::object;
 use crate::normalise::{Layout, ResourceSource};
 
 /// Meta-arguments: not resource properties.
@@ -117,16 +118,16 @@ pub(super) fn emit_resource(scope: &InstanceScope, item: &Item, out: &mut Emitte
     out.edges.extend(edges);
     out.resources.insert(
         address.clone(),
-        json!({
-            "address": address,
-            "type": rtype,
-            "kind": rtype,
-            "properties": properties.to_json(),
-            "tags": tags,
-            "meta": meta,
-            "file": file.source.display,
-            "line": file.source.position(name_span.start).line,
-        }),
+        object([
+            ("address", address.as_str().into()),
+            ("type", rtype.into()),
+            ("kind", rtype.into()),
+            ("properties", properties.to_json()),
+            ("tags", tags),
+            ("meta", J::Object(meta)),
+            ("file", file.source.display.as_str().into()),
+            ("line", file.source.position(name_span.start).line.into()),
+        ]),
     );
     out.sources.insert(
         address,
@@ -150,13 +151,13 @@ pub(super) fn emit_data(scope: &InstanceScope, item: &Item, out: &mut Emitted) {
     let file = &inst.config.files[item.file].source;
     out.data.insert(
         address.clone(),
-        json!({
-            "address": address,
-            "type": item.label(0),
-            "properties": properties.to_json(),
-            "file": file.display,
-            "line": file.position(item.header_span().start).line,
-        }),
+        object([
+            ("address", address.as_str().into()),
+            ("type", item.label(0).into()),
+            ("properties", properties.to_json()),
+            ("file", file.display.as_str().into()),
+            ("line", file.position(item.header_span().start).line.into()),
+        ]),
     );
 }
 
@@ -333,9 +334,12 @@ fn collect_edges(from: &str, v: &V, path: &mut Vec<J>, out: &mut Vec<J>) {
         V::Unknown(u) | V::PartialJson(u) => {
             for to in &u.refs {
                 if to != from {
-                    out.push(
-                        json!({"from": from, "to": to, "path": path.clone(), "via": "reference"}),
-                    );
+                    out.push(object([
+                        ("from", from.into()),
+                        ("to", to.as_str().into()),
+                        ("path", J::Array(path.clone())),
+                        ("via", "reference".into()),
+                    ]));
                 }
             }
         }
