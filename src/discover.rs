@@ -143,18 +143,27 @@ fn found(path: &Path, root: &Path, root_resolved: Option<&Path>) -> Found {
 /// joined with the rest: no system calls (resolving asks once per path component,
 /// which was most of discovering a large tree). Other paths are resolved.
 fn found_walked(walked: &Walked, root: &Path, root_resolved: Option<&Path>) -> Found {
-    match (
-        walked.via_link,
-        walked.path.strip_prefix(root),
-        root_resolved,
-    ) {
-        (false, Ok(rel), Some(r)) => Found {
-            resolved: r.join(rel),
+    match resolved_lexically(walked, root, root_resolved) {
+        Some(resolved) => Found {
+            resolved,
             via_link: false,
             candidate: candidate(&walked.path),
         },
-        _ => found(&walked.path, root, root_resolved),
+        None => found(&walked.path, root, root_resolved),
     }
+}
+
+/// The resolved path of a walked path that passes no symlink, without asking the
+/// system; `None` for the others.
+fn resolved_lexically(
+    walked: &Walked,
+    root: &Path,
+    root_resolved: Option<&Path>,
+) -> Option<PathBuf> {
+    if walked.via_link {
+        return None;
+    }
+    Some(root_resolved?.join(walked.path.strip_prefix(root).ok()?))
 }
 
 /// A path found by the walk, and whether it is a symlink or lies below one.
@@ -309,11 +318,9 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
                 .par_iter()
                 .map(|walked| found_walked(walked, root, under)),
         );
-        tf_files.par_extend(
-            tf_paths
-                .par_iter()
-                .map(|walked| found_walked(walked, root, under).resolved),
-        );
+        tf_files.par_extend(tf_paths.par_iter().map(|walked| {
+            resolved_lexically(walked, root, under).unwrap_or_else(|| resolved(&walked.path))
+        }));
     }
     skipped.sort();
     skipped.dedup();

@@ -2,9 +2,9 @@
 //!
 //! `regorus::Value::from(serde_json::Value)` goes through serde's visitor: every
 //! key and string is copied out of the JSON, every object is built by inserting into
-//! a B-tree one key at a time. Here strings are moved, each object's entries are
-//! sorted once, and the few distinct keys of a unit (`kind`, `properties`, ...) share
-//! one allocation each.
+//! a B-tree one key at a time. Here strings are moved, each object is built from all
+//! its entries at once, and the few distinct keys of a unit (`kind`, `properties`,
+//! ...) share one allocation each.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -40,13 +40,8 @@ impl Converter {
                 if map.is_empty() {
                     return Value::new_object();
                 }
-                let mut entries: Vec<(String, J)> = map.into_iter().collect();
-                // String keys order as values the way they order as `str`: sorted
-                // here, the map below is built in one pass.
-                entries.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
-                let entries = entries
-                    .into_iter()
-                    .map(|(k, v)| (self.key(k), self.value(v)));
+                // Collecting sorts the entries once and builds the tree in bulk.
+                let entries = map.into_iter().map(|(k, v)| (self.key(k), self.value(v)));
                 Value::from(entries.collect::<BTreeMap<_, _>>())
             }
         }

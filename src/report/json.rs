@@ -1,8 +1,8 @@
 //! The JSON report of DESIGN.md: stable and versioned; other tools rely on it.
 //!
-//! Serialised straight from borrowed views of the findings, one at a time (no
-//! intermediate `serde_json::Value` tree, which cost three times the report's size
-//! in memory, nor a vector of views: 200 bytes per finding on a large scan).
+//! Serialised straight from borrowed views of the findings (no intermediate
+//! `serde_json::Value` tree, which cost three times the report's size in memory), in
+//! pieces on all cores, a window of findings at a time (`write_array`).
 
 use rayon::prelude::*;
 use serde::Serialize;
