@@ -1,4 +1,4 @@
-// Shared by the `normalise` fuzz target and tests/fuzz_regressions.rs: one input
+// Shared by the `normalise` fuzz target and tests/it/fuzz_regressions.rs: one input
 // through load and normalise, as a scan does it.
 
 /// The first byte picks the kind of input, the rest is the file's bytes.

@@ -483,7 +483,7 @@ fn run_scan(args: ScanArgs, config: Config, policies: PolicySet, today: &str) ->
 /// Stack for each worker thread. Every stage recurses over the loaded trees, and a
 /// worker waiting on its share of a parallel loop runs other files' jobs on top of
 /// its stack: room for several trees at the deepest `max_depth`
-/// (tests/limits.rs, `the_highest_configurable_depth_is_safe`).
+/// (tests/it/limits.rs, `the_highest_configurable_depth_is_safe`).
 const WORKER_STACK_BYTES: usize = 64 << 20;
 
 /// The worker pool: `threads` workers (default: one per core), with stacks of

@@ -3,6 +3,9 @@
 //! cargo, as a user's pre-commit would, and runs it on the files given — a failing
 //! template blocks the commit, a clean one and files that are not templates pass,
 //! and a staged .tf file is scanned with its module.
+//! It needs the pre-commit client, which the repository does not have, so `cargo
+//! test` ignores it and `scripts/external-tests` (which `.ci/run` calls) runs it;
+//! there it fails, not passes, when pre-commit is missing.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -70,15 +73,10 @@ const TF_VARS: &str = r#"variable "name" {
 "#;
 
 #[test]
+#[ignore = "needs the pre-commit client (pip install pre-commit): scripts/external-tests"]
 fn hook_blocks_bad_templates_and_passes_clean_ones() {
-    let Some(pre_commit) = pre_commit() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "pre-commit is not installed; .ci/run installs it from PyPI"
-        );
-        eprintln!("skipped: pre-commit is not installed (pip install pre-commit)");
-        return;
-    };
+    let pre_commit =
+        pre_commit().expect("pre-commit is not on PATH (pip install pre-commit, or .ci/run)");
     let this_repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let work = tempfile::tempdir().unwrap();
     let repo = work.path().join("repo");
@@ -92,10 +90,16 @@ fn hook_blocks_bad_templates_and_passes_clean_ones() {
     git(&repo, &["init", "-q"]);
     git(&repo, &["add", "."]);
 
-    // Reuse one pre-commit cache and one cargo target folder across the runs (and
-    // across test runs locally); a fast, non-LTO release build is enough here.
+    // Reuse one pre-commit cache across the runs (and across test runs locally), and
+    // this test's own cargo target folder and profile (release), so that pre-commit's
+    // `cargo install` compiles only opsgate's own crates, not every dependency again.
     let home = this_repo.join("target/pre-commit-test/home");
-    let target = this_repo.join("target/pre-commit-test/cargo");
+    let target = std::env::current_exe()
+        .unwrap()
+        .ancestors()
+        .nth(3)
+        .expect("<target>/<profile>/deps/<test binary>")
+        .to_path_buf();
     let run = |files: &[&str]| {
         let out = Command::new(&pre_commit)
             .arg("try-repo")
@@ -106,8 +110,6 @@ fn hook_blocks_bad_templates_and_passes_clean_ones() {
             .current_dir(&repo)
             .env("PRE_COMMIT_HOME", &home)
             .env("CARGO_TARGET_DIR", &target)
-            .env("CARGO_PROFILE_RELEASE_LTO", "off")
-            .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
             .env("OPSGATE_TODAY", "2026-11-25")
             .env_remove("GITHUB_ACTIONS")
             .env("NO_COLOR", "1")

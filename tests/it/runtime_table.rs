@@ -24,8 +24,8 @@ fn is_date(v: &J) -> bool {
 #[test]
 fn runtime_table_is_well_formed_and_current() {
     let table: J =
-        serde_json::from_str(include_str!("../policies/data/lambda_runtimes.json")).unwrap();
-    let manifest: toml_like::Manifest = toml_like::read(include_str!("../Cargo.toml"));
+        serde_json::from_str(include_str!("../../policies/data/lambda_runtimes.json")).unwrap();
+    let manifest: toml_like::Manifest = toml_like::read(include_str!("../../Cargo.toml"));
     let retrieved = table["retrieved"].as_str().unwrap();
     assert!(table["source"]
         .as_str()

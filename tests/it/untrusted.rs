@@ -2,8 +2,6 @@
 //! root, unreadable paths are errors with their path, and Terraform module sources
 //! are never fetched (no process, no network).
 
-#![cfg(unix)]
-
 use std::os::unix::fs::symlink;
 use std::path::Path;
 
