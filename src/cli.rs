@@ -160,7 +160,8 @@ struct ScanArgs {
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Lowest severity that makes the exit code 1 (default: the config's fail_on, else
-    /// low; info never fails unless named)
+    /// low; info never fails unless named). Findings at or above it are also errors in
+    /// GitHub annotations and SARIF, those below warnings (info: notices)
     #[arg(long, value_enum)]
     fail_on: Option<FailOn>,
     /// Report findings but always exit 0
