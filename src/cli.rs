@@ -160,7 +160,8 @@ struct ScanArgs {
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Lowest severity that makes the exit code 1 (default: the config's fail_on, else
-    /// low; info never fails unless named)
+    /// low; info never fails unless named). Findings at or above it are also errors in
+    /// GitHub annotations and SARIF, those below warnings (info: notices)
     #[arg(long, value_enum)]
     fail_on: Option<FailOn>,
     /// Report findings but always exit 0
@@ -443,12 +444,16 @@ fn run_scan(args: ScanArgs, config: Config, policies: PolicySet, today: &str) ->
         verbose: args.verbose,
         width: terminal_width(),
     };
-    let markdown = report::markdown::MarkdownOptions::from_env();
     let fail_on = args
         .fail_on
         .map(Severity::from)
         .or(config.fail_on)
         .unwrap_or(Severity::Low);
+    let mut markdown = report::markdown::MarkdownOptions::from_env();
+    // Annotations beside the summary: it lists the ones over GitHub's caps.
+    if outputs.iter().any(|o| o.format == Format::Github) {
+        markdown.annotations = Some(fail_on);
+    }
     let mut code = filter::exit_code(&result, fail_on);
     for out in &outputs {
         // JSON and SARIF are serialised straight to their target; the others render to
@@ -456,9 +461,9 @@ fn run_scan(args: ScanArgs, config: Config, policies: PolicySet, today: &str) ->
         let written = out.write_with(|w| {
             let text = match out.format {
                 Format::Json => return report::json::write(&result, w),
-                Format::Sarif => return report::sarif::write(&result, &policies.rules, w),
+                Format::Sarif => return report::sarif::write(&result, &policies.rules, fail_on, w),
                 Format::Human => report::human::render(&result, &policies.rules, &human),
-                Format::Github => report::github::render(&result),
+                Format::Github => report::github::render(&result, fail_on),
                 Format::Junit => report::junit::render(&result, &policies.rules),
                 Format::Markdown => report::markdown::render(&result, &policies.rules, &markdown),
             };

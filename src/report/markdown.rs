@@ -1,16 +1,22 @@
 //! A pull-request-sized readiness summary in Markdown (the job summary of the GitHub
 //! Action): counts by severity, findings grouped by Operational Excellence area and
-//! best practice, and the top findings with links to the lines.
+//! best practice, and the top findings with links to the lines. Beside GitHub
+//! annotations, also the findings over GitHub's annotation caps (report::github).
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use super::Level;
 use crate::evaluate::Rule;
-use crate::finding::Finding;
+use crate::finding::{Finding, Severity};
 use crate::scan::ScanResult;
 
 /// How many findings the summary lists one by one.
 const TOP: usize = 20;
+
+/// How many of the findings left out of the annotations it lists (the summary is
+/// limited to 1 MiB per step).
+const NOT_ANNOTATED: usize = 100;
 
 const AREAS: [&str; 4] = ["Organization", "Prepare", "Operate", "Evolve"];
 
@@ -19,6 +25,9 @@ pub struct MarkdownOptions {
     /// Base for links to source lines, e.g. `https://github.com/o/r/blob/<sha>`;
     /// paths are shown without links when absent.
     pub link_base: Option<String>,
+    /// The `--fail-on` threshold of GitHub annotations written by the same run: the
+    /// summary then lists the findings they leave out.
+    pub annotations: Option<Severity>,
 }
 
 impl MarkdownOptions {
@@ -36,7 +45,10 @@ impl MarkdownOptions {
             )),
             _ => None,
         };
-        MarkdownOptions { link_base }
+        MarkdownOptions {
+            link_base,
+            annotations: None,
+        }
     }
 }
 
@@ -171,15 +183,7 @@ pub fn render(result: &ScanResult, rules: &[Rule], opts: &MarkdownOptions) -> St
         "\n### Top findings\n\n| severity | rule | resource | where | what |\n|---|---|---|---|---|"
     );
     for f in top.iter().take(TOP) {
-        let _ = writeln!(
-            out,
-            "| {} | {} | `{}` | {} | {} |",
-            f.severity.as_str(),
-            f.rule,
-            cell(&f.resource),
-            place(f, opts),
-            cell(&f.message)
-        );
+        row(&mut out, f, opts);
     }
     if open.len() > TOP {
         let _ = writeln!(
@@ -188,6 +192,131 @@ pub fn render(result: &ScanResult, rules: &[Rule], opts: &MarkdownOptions) -> St
             open.len() - TOP
         );
     }
+    if let Some(fail_on) = opts.annotations {
+        not_annotated(&mut out, result, fail_on, opts);
+    }
     out.push_str("\n`opsgate explain <RULE>` shows why a rule matters and how to fix it.\n");
     out
+}
+
+fn row(out: &mut String, f: &Finding, opts: &MarkdownOptions) {
+    let _ = writeln!(
+        out,
+        "| {} | {} | `{}` | {} | {} |",
+        f.severity.as_str(),
+        f.rule,
+        cell(&f.resource),
+        place(f, opts),
+        cell(&f.message)
+    );
+}
+
+/// The findings over GitHub's annotation caps, which the diff does not show.
+fn not_annotated(out: &mut String, result: &ScanResult, fail_on: Severity, opts: &MarkdownOptions) {
+    let a = super::github::select(result, fail_on);
+    if a.left_out.is_empty() {
+        return;
+    }
+    let mut levels = Vec::new();
+    for level in [Level::Error, Level::Warning, Level::Notice] {
+        let n = a
+            .shown
+            .iter()
+            .filter(|f| Level::of(f.severity, fail_on) == level)
+            .count()
+            + if level == Level::Error { a.errors } else { 0 };
+        if n > 0 {
+            levels.push(format!("{n} {}", level.command()));
+        }
+    }
+    let n = a.left_out.len();
+    let _ = writeln!(
+        out,
+        "\n### Not annotated\n\nGitHub shows {} annotations of each level per step, so the diff \
+         has the most severe {} ({}; errors are the findings at or above `--fail-on {}`). \
+         {}:\n\n| severity | rule | resource | where | what |\n|---|---|---|---|---|",
+        super::github::CAP,
+        a.shown.len() + a.errors,
+        levels.join(", "),
+        fail_on.as_str(),
+        if n == 1 {
+            "This finding is not annotated".to_string()
+        } else {
+            format!("These {n} findings are not annotated")
+        },
+    );
+    for f in a.left_out.iter().take(NOT_ANNOTATED) {
+        row(out, f, opts);
+    }
+    if n > NOT_ANNOTATED {
+        let _ = writeln!(
+            out,
+            "\n{} more: see code scanning (SARIF) or `opsgate scan` locally.",
+            n - NOT_ANNOTATED
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Severity::*;
+    use crate::report::github::tests::result;
+
+    /// The findings the annotations leave out, by name, with links; nothing when
+    /// every finding is annotated.
+    #[test]
+    fn lists_the_findings_not_annotated() {
+        // At fail-on medium 13 errors (3 left out), 11 warnings (1 left out), 1 notice.
+        let mut list: Vec<(usize, crate::finding::Severity)> =
+            (1..=12).map(|l| (l, Medium)).collect();
+        list.extend((13..=23).map(|l| (l, Low)));
+        list.extend([(24, High), (25, Info)]);
+        let r = result(&list);
+        let opts = MarkdownOptions {
+            link_base: Some("https://github.com/o/r/blob/abc".into()),
+            annotations: Some(Medium),
+        };
+        let mut out = String::new();
+        not_annotated(&mut out, &r, Medium, &opts);
+        assert_eq!(
+            out,
+            "\n### Not annotated\n\n\
+             GitHub shows 10 annotations of each level per step, so the diff has the most \
+             severe 21 (10 error, 10 warning, 1 notice; errors are the findings at or above \
+             `--fail-on medium`). These 4 findings are not annotated:\n\n\
+             | severity | rule | resource | where | what |\n|---|---|---|---|---|\n\
+             | medium | OPS-medium | `R10` | [`t.yaml:10`](https://github.com/o/r/blob/abc/t.yaml#L10) | R10 is not ready |\n\
+             | medium | OPS-medium | `R11` | [`t.yaml:11`](https://github.com/o/r/blob/abc/t.yaml#L11) | R11 is not ready |\n\
+             | medium | OPS-medium | `R12` | [`t.yaml:12`](https://github.com/o/r/blob/abc/t.yaml#L12) | R12 is not ready |\n\
+             | low | OPS-low | `R23` | [`t.yaml:23`](https://github.com/o/r/blob/abc/t.yaml#L23) | R23 is not ready |\n"
+        );
+        // At fail-on high: 1 error, 23 warnings (13 left out), 1 notice.
+        let mut out = String::new();
+        not_annotated(&mut out, &r, High, &opts);
+        assert!(out.contains("the most severe 12 (1 error, 10 warning, 1 notice; errors are the findings at or above `--fail-on high`). These 13 findings"), "{out}");
+        // Within the caps: no section.
+        let r = result(&list[2..20]);
+        let mut out = String::new();
+        not_annotated(&mut out, &r, Medium, &opts);
+        assert_eq!(out, "");
+    }
+
+    /// Past `NOT_ANNOTATED` rows the summary counts the rest.
+    #[test]
+    fn a_long_list_is_cut() {
+        let list: Vec<(usize, crate::finding::Severity)> = (1..=150).map(|l| (l, High)).collect();
+        let r = result(&list);
+        let mut out = String::new();
+        not_annotated(&mut out, &r, Low, &MarkdownOptions::default());
+        assert_eq!(out.matches("\n| high | OPS-high |").count(), 100);
+        assert!(
+            out.contains("| high | OPS-high | `R11` | `t.yaml:11` |"),
+            "{out}"
+        );
+        assert!(
+            out.ends_with("\n40 more: see code scanning (SARIF) or `opsgate scan` locally.\n"),
+            "{out}"
+        );
+    }
 }

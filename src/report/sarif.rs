@@ -1,12 +1,15 @@
 //! SARIF 2.1.0 for GitHub code scanning and other SARIF viewers: every rule with its
 //! documentation, every finding as a result with a region and the stable fingerprint,
 //! suppressed findings with their suppression, unreadable inputs as tool notifications.
-//! Kept to the subset GitHub documents, so an upload raises no warnings.
+//! Levels follow `--fail-on` as the annotations do (`Level`): `error` at or above it,
+//! `warning` below, `note` for info. Kept to the subset GitHub documents, so an upload
+//! raises no warnings.
 
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use serde_json::{json, Value as J};
 
+use super::Level;
 use crate::evaluate::Rule;
 use crate::finding::{Finding, Severity};
 use crate::scan::ScanResult;
@@ -14,13 +17,10 @@ use crate::scan::ScanResult;
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const INFORMATION_URI: &str = "https://github.com/opsgate/opsgate";
 
-/// SARIF `level` of a severity (also the rule's default configuration).
-pub fn level(s: Severity) -> &'static str {
-    match s {
-        Severity::High | Severity::Medium => "error",
-        Severity::Low => "warning",
-        Severity::Info => "note",
-    }
+/// SARIF `level` of a severity at threshold `fail_on` (also the rule's default
+/// configuration).
+pub fn level(s: Severity, fail_on: Severity) -> &'static str {
+    Level::of(s, fail_on).sarif()
 }
 
 /// GitHub ranks alerts by `security-severity` (a CVSS-like score as a string:
@@ -49,7 +49,7 @@ fn rule_name(title: &str) -> String {
         .collect()
 }
 
-fn descriptor(r: &Rule) -> J {
+fn descriptor(r: &Rule, fail_on: Severity) -> J {
     let m = &r.meta;
     let mut help_text = format!("{}\n", m.description.trim());
     for (format, text) in &m.remediation {
@@ -64,10 +64,10 @@ fn descriptor(r: &Rule) -> J {
     let mut properties = json!({
         "tags": tags,
         "precision": "high",
-        "problem.severity": match m.severity {
-            Severity::High | Severity::Medium => "error",
-            Severity::Low => "warning",
-            Severity::Info => "recommendation",
+        "problem.severity": match Level::of(m.severity, fail_on) {
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Notice => "recommendation",
         },
         "opsgate/severity": m.severity.as_str(),
         "opsgate/best-practice": m.best_practice,
@@ -84,12 +84,12 @@ fn descriptor(r: &Rule) -> J {
             "text": help_text,
             "markdown": format!("## {}\n\n{}", m.id, super::rules::rule_markdown(r)),
         },
-        "defaultConfiguration": {"level": level(m.severity)},
+        "defaultConfiguration": {"level": level(m.severity, fail_on)},
         "properties": properties,
     })
 }
 
-fn sarif_result(f: &Finding) -> J {
+fn sarif_result(f: &Finding, fail_on: Severity) -> J {
     let mut region = json!({
         "startLine": f.start.line,
         "startColumn": f.start.column,
@@ -107,7 +107,7 @@ fn sarif_result(f: &Finding) -> J {
     let mut out = json!({
         "ruleId": f.rule,
         "ruleIndex": f.rule_index,
-        "level": level(f.severity),
+        "level": level(f.severity, fail_on),
         "message": {"text": format!("{}\n{}", f.message, f.fix)},
         "locations": [{
             "physicalLocation": {
@@ -152,9 +152,9 @@ fn uri(path: &str) -> String {
 }
 
 /// The SARIF log as text (`write` into a string).
-pub fn render(result: &ScanResult, rules: &[Rule]) -> String {
+pub fn render(result: &ScanResult, rules: &[Rule], fail_on: Severity) -> String {
     let mut out = Vec::new();
-    write(result, rules, &mut out).expect("writing to memory does not fail");
+    write(result, rules, fail_on, &mut out).expect("writing to memory does not fail");
     String::from_utf8(out).expect("serde_json writes UTF-8")
 }
 
@@ -164,6 +164,7 @@ pub fn render(result: &ScanResult, rules: &[Rule]) -> String {
 pub fn write(
     result: &ScanResult,
     rules: &[Rule],
+    fail_on: Severity,
     w: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
     let notifications: Vec<J> = result
@@ -204,7 +205,7 @@ pub fn write(
                 "semanticVersion": env!("CARGO_PKG_VERSION"),
                 "version": env!("CARGO_PKG_VERSION"),
                 "informationUri": INFORMATION_URI,
-                "rules": rules.iter().map(descriptor).collect::<Vec<_>>(),
+                "rules": rules.iter().map(|r| descriptor(r, fail_on)).collect::<Vec<_>>(),
             }},
             "originalUriBaseIds": {"%SRCROOT%": {"uri": root}},
             "invocations": [{
@@ -217,6 +218,7 @@ pub fn write(
     let log = Log {
         head: &sarif,
         findings: &result.findings,
+        fail_on,
     };
     let mut serializer = serde_json::Serializer::pretty(&mut *w);
     log.serialize(&mut serializer)?;
@@ -228,6 +230,7 @@ pub fn write(
 struct Log<'a> {
     head: &'a J,
     findings: &'a [Box<Finding>],
+    fail_on: Severity,
 }
 
 impl Serialize for Log<'_> {
@@ -243,6 +246,7 @@ impl Serialize for Log<'_> {
                     &[Run {
                         head: run,
                         findings: self.findings,
+                        fail_on: self.fail_on,
                     }],
                 )?;
             } else {
@@ -256,6 +260,7 @@ impl Serialize for Log<'_> {
 struct Run<'a> {
     head: &'a serde_json::Map<String, J>,
     findings: &'a [Box<Finding>],
+    fail_on: Severity,
 }
 
 impl Serialize for Run<'_> {
@@ -264,17 +269,17 @@ impl Serialize for Run<'_> {
         for (key, value) in self.head {
             map.serialize_entry(key, value)?;
         }
-        map.serialize_entry("results", &Results(self.findings))?;
+        map.serialize_entry("results", &Results(self.findings, self.fail_on))?;
         map.end()
     }
 }
 
 /// Each finding's result, built and serialised one at a time.
-struct Results<'a>(&'a [Box<Finding>]);
+struct Results<'a>(&'a [Box<Finding>], Severity);
 
 impl Serialize for Results<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.iter().map(|f| sarif_result(f)))
+        serializer.collect_seq(self.0.iter().map(|f| sarif_result(f, self.1)))
     }
 }
 

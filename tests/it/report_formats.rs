@@ -55,6 +55,8 @@ fn reports() -> Reports {
         args.push(format!("{format}={}", file(name)));
     }
     args.extend(["--format".into(), "github".into()]);
+    // Levels follow the threshold: high and medium are errors, low warnings.
+    args.extend(["--fail-on".into(), "medium".into()]);
     // A file that cannot be read makes the exit code 2.
     let out = opsgate().args(&args).assert().code(2).get_output().clone();
     let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
@@ -149,7 +151,9 @@ fn sarif_is_valid_and_complete() {
 #[test]
 fn github_annotations() {
     let r = reports();
-    for line in r.github.lines() {
+    let lines: Vec<&str> = r.github.lines().collect();
+    let (last, annotations) = lines.split_last().unwrap();
+    for line in annotations {
         assert!(
             line.starts_with("::error file=")
                 || line.starts_with("::warning file=")
@@ -159,7 +163,84 @@ fn github_annotations() {
         // One command per line: newlines in messages are escaped.
         assert!(line.contains(",title=") && line.contains("::"), "{line}");
     }
+    // At fail-on medium: the input error and 16 high and medium findings are errors
+    // (10 shown, the most severe first), the 2 low ones warnings; a notice counts the
+    // 7 left out.
+    let level = |l: &&str| l[2..].split(' ').next().unwrap().to_string();
+    let levels: Vec<String> = annotations.iter().map(level).collect();
+    assert_eq!(levels, [["error"; 10].as_slice(), &["warning"; 2]].concat());
+    let severities: Vec<&str> = annotations[1..]
+        .iter()
+        .map(|l| l.split(" ").nth(2).unwrap().split("%3A").next().unwrap())
+        .collect();
+    assert_eq!(
+        severities,
+        [["high"; 4].as_slice(), &["medium"; 5], &["low"; 2]].concat()
+    );
+    assert!(
+        last.starts_with("::notice title=opsgate%3A 7 findings not annotated::"),
+        "{last}"
+    );
     insta::assert_snapshot!("github", r.github);
+}
+
+/// SARIF levels follow `--fail-on` as the annotations do: at or above it `error`,
+/// below `warning`, info `note`; the rules' default levels too.
+#[test]
+fn sarif_levels_follow_fail_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let levels = |fail_on: &str| {
+        let file = dir.path().join(format!("{fail_on}.sarif"));
+        opsgate()
+            .args(["scan", "examples/orders-service", "--fail-on", fail_on])
+            .arg("--format")
+            .arg(format!("sarif={}", file.display()))
+            .assert()
+            .code(1);
+        let sarif: J = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        let run = &sarif["runs"][0];
+        let mut by_severity = std::collections::BTreeMap::new();
+        for r in run["results"].as_array().unwrap() {
+            by_severity
+                .entry(r["properties"]["severity"].as_str().unwrap().to_string())
+                .or_insert_with(std::collections::BTreeSet::new)
+                .insert(r["level"].as_str().unwrap().to_string());
+        }
+        let mut rules = std::collections::BTreeMap::new();
+        for r in run["tool"]["driver"]["rules"].as_array().unwrap() {
+            rules
+                .entry(
+                    r["properties"]["opsgate/severity"]
+                        .as_str()
+                        .unwrap()
+                        .to_string(),
+                )
+                .or_insert_with(std::collections::BTreeSet::new)
+                .insert(
+                    r["defaultConfiguration"]["level"]
+                        .as_str()
+                        .unwrap()
+                        .to_string(),
+                );
+        }
+        (format!("{by_severity:?}"), format!("{rules:?}"))
+    };
+    assert_eq!(
+        levels("high"),
+        (
+            r#"{"high": {"error"}, "low": {"warning"}, "medium": {"warning"}}"#.to_string(),
+            r#"{"high": {"error"}, "info": {"note"}, "low": {"warning"}, "medium": {"warning"}}"#
+                .to_string()
+        )
+    );
+    assert_eq!(
+        levels("low"),
+        (
+            r#"{"high": {"error"}, "low": {"error"}, "medium": {"error"}}"#.to_string(),
+            r#"{"high": {"error"}, "info": {"note"}, "low": {"error"}, "medium": {"error"}}"#
+                .to_string()
+        )
+    );
 }
 
 #[test]
@@ -284,6 +365,7 @@ fn findings_without_their_sources_report_the_same() {
     assert!(kept.findings.iter().all(|f| !f.file.text.is_empty()));
     let json = |r| opsgate::report::json::render(r);
     assert_eq!(json(&kept), json(&dropped));
-    let sarif = |r| opsgate::report::sarif::render(r, &policies.rules);
+    let sarif =
+        |r| opsgate::report::sarif::render(r, &policies.rules, opsgate::finding::Severity::Low);
     assert_eq!(sarif(&kept), sarif(&dropped));
 }
