@@ -504,6 +504,16 @@ fn input_takes_the_input_flags_of_scan() {
     assert_eq!(f(&with_vars), 42);
     assert_eq!(with_vars["variables"], serde_json::json!({"timeout": 42}));
     input(&["--var-file", "no/such.tfvars"], 2);
+    // baseline shares the definition, and so the check.
+    opsgate()
+        .arg("baseline")
+        .arg(&module)
+        .arg("--output")
+        .arg(dir.path().join("b.json"))
+        .args(["--var-file", "no/such.tfvars"])
+        .assert()
+        .code(2);
+    assert!(!dir.path().join("b.json").exists());
 
     // The config: stack_tags reach OPS-ORG-001's parameters in data.opsgate.config,
     // excluded files are left out, and its limits apply unless a flag overrides them.
