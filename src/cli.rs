@@ -16,7 +16,7 @@ use crate::scan::{self, Loaded};
 #[command(
     name = "opsgate",
     version,
-    about = "Operational-readiness checks for AWS CloudFormation, derived from the Well-Architected Operational Excellence pillar"
+    about = "Operational-readiness checks for AWS CloudFormation (plain, SAM, CDK output) and Terraform (modules and plans), derived from the Well-Architected Operational Excellence pillar"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -25,16 +25,19 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Scan templates (files or folders) and report findings
+    /// Scan CloudFormation templates, Terraform modules and Terraform plans (files or
+    /// folders) and report findings
     Scan(ScanArgs),
     /// List the rules
     Rules {
+        /// table, json (all metadata) or markdown (as docs/rules.md)
         #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
         format: RulesFormat,
         #[command(flatten)]
         policies: PolicyArgs,
     },
     /// Explain one rule: the best practice, why it matters, how to fix it
+    #[command(after_help = POLICY_AUTHORING)]
     Explain {
         /// Rule id, e.g. OPS-TEL-001
         rule: String,
@@ -42,6 +45,7 @@ enum Command {
         policies: PolicyArgs,
     },
     /// Test your own policies: their fixtures (fixtures/policies/<ID>/) and Rego test_ rules
+    #[command(after_help = POLICY_AUTHORING)]
     Test {
         /// A folder with `policies/` (Rego) and `fixtures/policies/<ID>/`, laid out like opsgate's own
         #[arg(default_value = ".")]
@@ -58,15 +62,13 @@ enum Command {
         output: PathBuf,
         #[command(flatten)]
         policies: PolicyArgs,
-        /// Terraform variables files, as for scan
-        #[arg(long = "var-file", value_name = "FILE")]
-        var_files: Vec<PathBuf>,
         #[command(flatten)]
-        limits: LimitArgs,
+        inputs: InputArgs,
     },
     /// List the config file's exceptions and their state (active, expiring within 30
     /// days, expired, unused) on a scan of PATHs
     Exceptions {
+        /// Files or folders to scan
         #[arg(default_value = ".")]
         paths: Vec<PathBuf>,
         #[command(flatten)]
@@ -74,22 +76,73 @@ enum Command {
         #[command(flatten)]
         limits: LimitArgs,
     },
-    /// Print the policy input opsgate builds for each template (for policy authors)
+    /// Print the policy input opsgate builds for each CloudFormation template, Terraform
+    /// root module and plan (for policy authors), from the same inputs as `scan`
+    #[command(after_help = POLICY_AUTHORING)]
     Input {
+        /// Files or folders, as for scan
         #[arg(default_value = ".")]
         paths: Vec<PathBuf>,
+        #[command(flatten)]
+        config: ConfigArg,
+        #[command(flatten)]
+        inputs: InputArgs,
+        /// Print {"input": ..., "data": {"opsgate": {"config": ...}}}: also what policies
+        /// read from data.opsgate.config (the scan date, the config's rule parameters)
+        #[arg(long)]
+        data: bool,
     },
 }
+
+/// Where `explain`, `test` and `input` send policy authors.
+const POLICY_AUTHORING: &str = "Writing your own policies (the policy input, the lib helpers, the fixtures `opsgate test` expects): docs/policy-authoring.md, https://github.com/opsgate/opsgate/blob/main/docs/policy-authoring.md";
 
 #[derive(Args)]
 struct PolicyArgs {
     /// A folder of your own Rego policies (repeatable)
     #[arg(long = "policy-dir", value_name = "DIR")]
     policy_dirs: Vec<PathBuf>,
+    #[command(flatten)]
+    config: ConfigArg,
+}
+
+#[derive(Args)]
+struct ConfigArg {
     /// The config file (default: opsgate.toml or .opsgate.toml in the scanned folder
     /// or a parent)
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
+    #[arg(id = "config", long = "config", value_name = "FILE")]
+    file: Option<PathBuf>,
+}
+
+/// What shapes the inputs themselves, besides the config file: `scan`, `baseline` and
+/// `input` read templates and modules the same way.
+#[derive(Args, Clone, Default)]
+struct InputArgs {
+    /// A Terraform variables file for root modules, after terraform.tfvars and
+    /// *.auto.tfvars (repeatable; later files win)
+    #[arg(long = "var-file", value_name = "FILE")]
+    var_files: Vec<PathBuf>,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+impl InputArgs {
+    /// Every --var-file must exist (a mistyped one would silently change values).
+    fn check(&self) -> Result<(), i32> {
+        for f in &self.var_files {
+            if !f.is_file() {
+                eprintln!("error: --var-file {}: no such file", f.display());
+                return Err(EXIT_ERRORS);
+            }
+        }
+        Ok(())
+    }
+
+    fn terraform(&self) -> crate::normalise::terraform::TerraformOptions {
+        crate::normalise::terraform::TerraformOptions {
+            var_files: self.var_files.clone(),
+        }
+    }
 }
 
 /// Limits on what one input may cost; each wins over its `[limits]` key in the config.
@@ -107,7 +160,7 @@ struct LimitArgs {
     /// config: [limits] max_alias_nodes)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     max_alias_nodes: Option<u32>,
-    /// Stop a policy that runs longer than this on one template or module: seconds,
+    /// Stop a policy that runs longer than this on one template, module or plan: seconds,
     /// or e.g. 500ms, 2m (default 10s; config: [limits] eval_timeout)
     #[arg(long, value_name = "DURATION", value_parser = config::parse_duration)]
     eval_timeout: Option<std::time::Duration>,
@@ -172,15 +225,11 @@ struct ScanArgs {
     baseline: Option<PathBuf>,
     #[command(flatten)]
     policies: PolicyArgs,
-    /// A Terraform variables file for root modules, after terraform.tfvars and
-    /// *.auto.tfvars (repeatable; later files win)
-    #[arg(long = "var-file", value_name = "FILE")]
-    var_files: Vec<PathBuf>,
+    #[command(flatten)]
+    inputs: InputArgs,
     /// Worker threads (default: one per core)
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
-    #[command(flatten)]
-    limits: LimitArgs,
     /// Also list skipped files and what could not be evaluated
     #[arg(short, long, conflicts_with = "quiet")]
     verbose: bool,
@@ -245,22 +294,20 @@ pub fn run() -> i32 {
         _ => None,
     });
     match cli.command {
-        Command::Scan(args) => match prepare(&args.policies, &args.paths, &today, &args.limits) {
-            Ok((config, policies)) => run_scan(args, config, policies, &today),
-            Err(code) => code,
-        },
+        Command::Scan(args) => {
+            match prepare(&args.policies, &args.paths, &today, &args.inputs.limits) {
+                Ok((config, policies)) => run_scan(args, config, policies, &today),
+                Err(code) => code,
+            }
+        }
         Command::Baseline {
             paths,
             output,
             policies,
-            var_files,
-            limits,
-        } => match prepare(&policies, &paths, &today, &limits) {
+            inputs,
+        } => match prepare(&policies, &paths, &today, &inputs.limits) {
             Ok((config, policies)) => {
-                let limits = limits.resolve(&config);
-                run_baseline(
-                    &paths, &output, &var_files, config, policies, &today, limits,
-                )
+                run_baseline(&paths, &output, &inputs, config, policies, &today)
             }
             Err(code) => code,
         },
@@ -305,7 +352,12 @@ pub fn run() -> i32 {
                 }
             }
         }
-        Command::Input { paths } => run_input(&paths),
+        Command::Input {
+            paths,
+            config,
+            inputs,
+            data,
+        } => run_input(&paths, &config, &inputs, data.then_some(today.as_str())),
         Command::Test { dir } => run_policy_tests(&dir, today),
     }
 }
@@ -330,36 +382,8 @@ fn prepare(
     today: &str,
     limits: &LimitArgs,
 ) -> Result<(Config, PolicySet), i32> {
-    let show = |e: ConfigError| {
-        let err = crate::scan::InputError {
-            file: e.file.display.clone(),
-            source: Some(e.file.clone()),
-            span: e.span,
-            message: e.message,
-            related: vec![],
-        };
-        let opts = HumanOptions {
-            color: std::io::stderr().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-            quiet: false,
-            verbose: false,
-            width: terminal_width(),
-        };
-        eprint!("{}", report::human::render_input_error(&err, &opts));
-        EXIT_ERRORS
-    };
-    let file = match &args.config {
-        Some(f) if !f.is_file() => {
-            eprintln!("error: --config {}: no such file", f.display());
-            return Err(EXIT_ERRORS);
-        }
-        Some(f) => Some(f.clone()),
-        None => config::discover(paths),
-    };
-    let config = match &file {
-        Some(f) => config::load(f).map_err(show)?,
-        None => Config::default(),
-    };
+    let show = show_config_error;
+    let config = load_config(&args.config, paths)?;
     let mut policy_dirs = config.policy_dirs.clone();
     policy_dirs.extend(args.policy_dirs.iter().cloned());
     let mut set = PolicySet::load(&PolicyOptions {
@@ -385,16 +409,50 @@ fn prepare(
     Ok((config, set))
 }
 
+/// The configuration: --config, else opsgate.toml or .opsgate.toml found from `paths`,
+/// else the defaults. Errors are printed; the result is then the exit code.
+fn load_config(arg: &ConfigArg, paths: &[PathBuf]) -> Result<Config, i32> {
+    let file = match &arg.file {
+        Some(f) if !f.is_file() => {
+            eprintln!("error: --config {}: no such file", f.display());
+            return Err(EXIT_ERRORS);
+        }
+        Some(f) => Some(f.clone()),
+        None => config::discover(paths),
+    };
+    match &file {
+        Some(f) => config::load(f).map_err(show_config_error),
+        None => Ok(Config::default()),
+    }
+}
+
+/// Prints a config error as a located diagnostic; returns the exit code.
+fn show_config_error(e: ConfigError) -> i32 {
+    let err = crate::scan::InputError {
+        file: e.file.display.clone(),
+        source: Some(e.file.clone()),
+        span: e.span,
+        message: e.message,
+        related: vec![],
+    };
+    let opts = HumanOptions {
+        color: std::io::stderr().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        quiet: false,
+        verbose: false,
+        width: terminal_width(),
+    };
+    eprint!("{}", report::human::render_input_error(&err, &opts));
+    EXIT_ERRORS
+}
+
 fn run_scan(args: ScanArgs, config: Config, policies: PolicySet, today: &str) -> i32 {
     if args.threads == Some(0) {
         eprintln!("error: --threads must be at least 1");
         return EXIT_ERRORS;
     }
-    for f in &args.var_files {
-        if !f.is_file() {
-            eprintln!("error: --var-file {}: no such file", f.display());
-            return EXIT_ERRORS;
-        }
+    if let Err(code) = args.inputs.check() {
+        return code;
     }
     let baseline = match &args.baseline {
         Some(b) => match Baseline::read(b) {
@@ -418,12 +476,10 @@ fn run_scan(args: ScanArgs, config: Config, policies: PolicySet, today: &str) ->
     let progress = show_progress.then(|| std::sync::Arc::new(scan::Progress::default()));
     let options = scan::ScanOptions {
         paths: args.paths.clone(),
-        terraform: crate::normalise::terraform::TerraformOptions {
-            var_files: args.var_files.clone(),
-        },
+        terraform: args.inputs.terraform(),
         progress: progress.clone(),
         exclude: Some(std::sync::Arc::new(config.clone())),
-        limits: args.limits.resolve(&config),
+        limits: args.inputs.limits.resolve(&config),
         // Only the human report quotes source lines.
         drop_sources: !outputs.iter().any(|o| o.format == Format::Human),
     };
@@ -506,20 +562,20 @@ fn init_threads(threads: Option<usize>) {
 fn run_baseline(
     paths: &[PathBuf],
     output: &std::path::Path,
-    var_files: &[PathBuf],
+    inputs: &InputArgs,
     config: Config,
     policies: PolicySet,
     today: &str,
-    limits: crate::load::Limits,
 ) -> i32 {
+    if let Err(code) = inputs.check() {
+        return code;
+    }
     let options = scan::ScanOptions {
         paths: paths.to_vec(),
-        terraform: crate::normalise::terraform::TerraformOptions {
-            var_files: var_files.to_vec(),
-        },
+        terraform: inputs.terraform(),
         progress: None,
         exclude: Some(std::sync::Arc::new(config.clone())),
-        limits,
+        limits: inputs.limits.resolve(&config),
         drop_sources: true,
     };
     let mut result = scan::scan_with(&options, &policies);
@@ -707,8 +763,28 @@ fn run_policy_tests(dir: &std::path::Path, today: String) -> i32 {
     }
 }
 
-fn run_input(paths: &[PathBuf]) -> i32 {
-    let discovery = crate::discover::discover(paths);
+/// `opsgate input`: the policy input of each unit, built from the inputs `scan` would
+/// read (the config's excludes and limits, --var-file), with `data.opsgate.config`
+/// when `data_today` is given.
+fn run_input(
+    paths: &[PathBuf],
+    config: &ConfigArg,
+    inputs: &InputArgs,
+    data_today: Option<&str>,
+) -> i32 {
+    let config = match load_config(config, paths) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    if let Err(code) = inputs.check() {
+        return code;
+    }
+    let mut discovery = crate::discover::discover(paths);
+    // As `scan::scan_with` does.
+    discovery.files.retain(|c| !config.excludes(&c.path));
+    discovery
+        .terraform_dirs
+        .retain(|c| !config.excludes(&c.path));
     let mut units = Vec::new();
     let mut code = EXIT_CLEAN;
     for (file, why) in &discovery.errors {
@@ -716,9 +792,10 @@ fn run_input(paths: &[PathBuf]) -> i32 {
         code = EXIT_ERRORS;
     }
     let loader = crate::normalise::terraform::Loader::new(
-        Default::default(),
+        inputs.limits.resolve(&config),
         crate::discover::Roots::of(paths),
     );
+    let terraform = inputs.terraform();
     for c in &discovery.files {
         match scan::load_unit(c, &loader) {
             Loaded::Unit(u, errors) => {
@@ -740,8 +817,7 @@ fn run_input(paths: &[PathBuf]) -> i32 {
         }
     }
     for c in scan::terraform_roots(&discovery.terraform_dirs, &loader) {
-        let (u, errors) =
-            crate::normalise::terraform::normalise(&c.path, &loader, &Default::default());
+        let (u, errors) = crate::normalise::terraform::normalise(&c.path, &loader, &terraform);
         for (file, e) in errors {
             let at = e
                 .span
@@ -753,12 +829,21 @@ fn run_input(paths: &[PathBuf]) -> i32 {
         }
         units.push(u.input);
     }
-    let out = if units.len() == 1 {
-        serde_json::to_string_pretty(&units[0])
+    let mut out = if units.len() == 1 {
+        units.swap_remove(0)
     } else {
-        serde_json::to_string_pretty(&units)
+        serde_json::Value::Array(units)
     };
-    print(&(out.expect("JSON values serialise") + "\n"));
+    if let Some(today) = data_today {
+        // The document policies see as `data.opsgate.config` (policies.rs builds it
+        // from the same two values).
+        out = serde_json::json!({
+            "input": out,
+            "data": {"opsgate": {"config": {"today": today, "rules": config.rule_params}}},
+        });
+    }
+    let text = serde_json::to_string_pretty(&out).expect("JSON values serialise");
+    print(&(text + "\n"));
     code
 }
 

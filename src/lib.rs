@@ -1,6 +1,7 @@
-//! opsgate: reads CloudFormation (and, later, Terraform), builds a resource graph per
-//! unit, evaluates Rego policies derived from the AWS Well-Architected Operational
-//! Excellence pillar, and reports findings at exact source locations.
+//! opsgate: reads CloudFormation (plain, SAM, CDK output), Terraform modules and
+//! Terraform plans, builds a resource graph per unit, evaluates Rego policies derived
+//! from the AWS Well-Architected Operational Excellence pillar, and reports findings
+//! at exact source locations.
 //!
 //! One module per stage of the data flow (see DESIGN.md):
 //! discover → load → normalise → evaluate → locate → filter → report.

@@ -4,24 +4,48 @@ use std::fmt::Write;
 
 use crate::evaluate::Rule;
 
+/// One row per rule; each column as wide as its widest cell (custom rules bring their
+/// own ids, sections and formats), two spaces between columns.
 pub fn table(rules: &[Rule]) -> String {
+    let header = ["ID", "SEV", "AREA › SECTION", "FORMATS", "TITLE"];
+    let rows: Vec<[String; 5]> = rules
+        .iter()
+        .map(|r| {
+            let m = &r.meta;
+            [
+                m.id.clone(),
+                m.severity.as_str().to_string(),
+                format!("{} › {}", m.area, m.section),
+                // OPS-META-001 (opsgate's own) lists none: no empty cell in the middle.
+                if m.formats.is_empty() {
+                    "-".to_string()
+                } else {
+                    m.formats.join(",")
+                },
+                m.title.clone(),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(|h| h.chars().count());
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{:<13} {:<7} {:<40} {:<28} TITLE",
-        "ID", "SEV", "AREA › SECTION", "FORMATS"
-    );
-    for r in rules {
-        let m = &r.meta;
-        let _ = writeln!(
-            out,
-            "{:<13} {:<7} {:<40} {:<28} {}",
-            m.id,
-            m.severity.as_str(),
-            format!("{} › {}", m.area, m.section),
-            m.formats.join(","),
-            m.title
-        );
+    let mut line = |cells: [&str; 5]| {
+        for (i, cell) in cells.iter().enumerate() {
+            if i + 1 < cells.len() {
+                // `{:<w$}` pads by characters, so `›` counts as one column.
+                let _ = write!(out, "{cell:<w$}  ", w = widths[i]);
+            } else {
+                let _ = writeln!(out, "{cell}");
+            }
+        }
+    };
+    line(header);
+    for row in &rows {
+        line(row.each_ref().map(String::as_str));
     }
     out
 }

@@ -246,6 +246,73 @@ fn rules_lists_complete_metadata() {
     assert!(table.contains("OPS-TEL-001"));
 }
 
+/// The table's columns start at the header's offsets on every row, two spaces after
+/// the widest cell of the column before, and each cell is the rule's metadata.
+#[test]
+fn rules_table_columns_are_aligned() {
+    let args = ["rules", "--policy-dir", "examples/custom-policies/policies"];
+    let rules = json_of(&run(&[&args[..], &["--format", "json"]].concat(), 0));
+    let rules = rules.as_array().unwrap();
+    let table = String::from_utf8(run(&args, 0)).unwrap();
+    let lines: Vec<Vec<char>> = table.lines().map(|l| l.chars().collect()).collect();
+    let header: String = lines[0].iter().collect();
+    // Character offsets (`›` is one column) of each column in the header.
+    let starts: Vec<usize> = ["ID", "SEV", "AREA › SECTION", "FORMATS", "TITLE"]
+        .iter()
+        .map(|h| header.find(h).map(|b| header[..b].chars().count()).unwrap())
+        .collect();
+    assert_eq!(starts[0], 0);
+    assert_eq!(lines.len(), rules.len() + 1);
+    for (row, rule) in lines[1..].iter().zip(rules) {
+        let text: String = row.iter().collect();
+        assert!(!text.ends_with(' '), "trailing space: {text:?}");
+        let cell = |i: usize| -> String {
+            let end = starts.get(i + 1).copied().unwrap_or(row.len());
+            if i + 1 < starts.len() {
+                // Two spaces end every cell but the last, and the next starts right after.
+                assert_eq!(&row[end - 2..end], &[' ', ' '], "{text:?}");
+                assert_ne!(row[end], ' ', "{text:?}");
+            }
+            row[starts[i]..end]
+                .iter()
+                .collect::<String>()
+                .trim_end()
+                .to_string()
+        };
+        assert_eq!(cell(0), rule["id"].as_str().unwrap());
+        assert_eq!(cell(1), rule["severity"].as_str().unwrap());
+        assert_eq!(
+            cell(2),
+            format!(
+                "{} › {}",
+                rule["area"].as_str().unwrap(),
+                rule["section"].as_str().unwrap()
+            )
+        );
+        let formats: Vec<&str> = rule["formats"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f.as_str().unwrap())
+            .collect();
+        let formats = if formats.is_empty() {
+            "-".to_string()
+        } else {
+            formats.join(",")
+        };
+        assert_eq!(cell(3), formats);
+        assert_eq!(cell(4), rule["title"].as_str().unwrap());
+    }
+    // Each column is as wide as its widest cell: some row fills it up to the two spaces.
+    for i in 0..starts.len() - 1 {
+        assert!(
+            lines.iter().any(|l| l[starts[i + 1] - 3] != ' '),
+            "column {i} is wider than its widest cell"
+        );
+    }
+    assert!(rules.iter().any(|r| r["id"] == "ACME-001"));
+}
+
 #[test]
 fn explain_prints_the_best_practice_and_the_fix() {
     let out = run(&["explain", "ops-tel-001"], 0);
@@ -396,6 +463,131 @@ fn input_prints_the_policy_input() {
         input["resources"]["FulfilmentWorker"]["properties"]["Timeout"],
         10
     );
+}
+
+/// `input` reads what `scan` reads: --var-file values, the config's excludes and
+/// limits (flags win), and with --data the config's rule parameters.
+#[test]
+fn input_takes_the_input_flags_of_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    let module = dir.path().join("fn");
+    std::fs::create_dir(&module).unwrap();
+    std::fs::write(
+        module.join("main.tf"),
+        "variable \"timeout\" {}\n\nresource \"aws_lambda_function\" \"f\" {\n  function_name = \"f\"\n  timeout       = var.timeout\n}\n",
+    )
+    .unwrap();
+    let vars = dir.path().join("prod.tfvars");
+    std::fs::write(&vars, "timeout = 42\n").unwrap();
+    let input = |extra: &[&str], code: i32| {
+        let out = opsgate()
+            .arg("input")
+            .arg(&module)
+            .args(extra)
+            .assert()
+            .code(code)
+            .get_output()
+            .stdout
+            .clone();
+        if code == 0 {
+            json_of(&out)
+        } else {
+            J::Null
+        }
+    };
+    let f = |i: &J| i["resources"]["aws_lambda_function.f"]["properties"]["timeout"].clone();
+    assert_eq!(
+        f(&input(&[], 0)),
+        serde_json::json!({"$unknown": "var.timeout"})
+    );
+    let with_vars = input(&["--var-file", vars.to_str().unwrap()], 0);
+    assert_eq!(f(&with_vars), 42);
+    assert_eq!(with_vars["variables"], serde_json::json!({"timeout": 42}));
+    input(&["--var-file", "no/such.tfvars"], 2);
+    // baseline shares the definition, and so the check.
+    opsgate()
+        .arg("baseline")
+        .arg(&module)
+        .arg("--output")
+        .arg(dir.path().join("b.json"))
+        .args(["--var-file", "no/such.tfvars"])
+        .assert()
+        .code(2);
+    assert!(!dir.path().join("b.json").exists());
+
+    // The config: stack_tags reach OPS-ORG-001's parameters in data.opsgate.config,
+    // excluded files are left out, and its limits apply unless a flag overrides them.
+    let template = dir.path().join("t.yaml");
+    std::fs::write(&template, "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n").unwrap();
+    let config = dir.path().join("opsgate.toml");
+    std::fs::write(
+        &config,
+        "exclude = [\"fn\"]\n\n[cloudformation]\nstack_tags = [\"Owner\"]\n\n[limits]\nmax_file_size = 10\n",
+    )
+    .unwrap();
+    let run_in = |args: &[&str], code: i32| {
+        let out = opsgate()
+            .current_dir(dir.path())
+            .args(args)
+            .assert()
+            .code(code)
+            .get_output()
+            .stdout
+            .clone();
+        json_of(&out)
+    };
+    // Found beside the scanned folder: t.yaml is over its 10-byte limit ...
+    let over = run_in(&["input", "."], 2);
+    assert_eq!(over, serde_json::json!([]));
+    // ... which --max-file-size raises; fn/ is excluded, so t.yaml is the one unit.
+    let doc = run_in(&["input", ".", "--max-file-size", "1KB", "--data"], 0);
+    assert_eq!(doc["input"]["unit"], "t.yaml");
+    assert_eq!(
+        doc["data"],
+        serde_json::json!({"opsgate": {"config": {
+            "today": "2026-11-25",
+            "rules": {"OPS-ORG-001": {"stack_tags": ["Owner"]}},
+        }}})
+    );
+    // --config names the file explicitly, also for a path elsewhere.
+    let other = tempfile::tempdir().unwrap();
+    std::fs::copy(&template, other.path().join("t.yaml")).unwrap();
+    let out = opsgate()
+        .arg("input")
+        .arg(other.path())
+        .arg("--config")
+        .arg(&config)
+        .args(["--max-file-size", "1KB", "--data"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(
+        json_of(&out)["data"]["opsgate"]["config"]["rules"]["OPS-ORG-001"]["stack_tags"],
+        serde_json::json!(["Owner"])
+    );
+    opsgate()
+        .args(["input", ".", "--config", "no/such.toml"])
+        .assert()
+        .code(2);
+}
+
+/// The help of the commands policy authors use names the authoring guide.
+#[test]
+fn help_points_policy_authors_at_the_guide() {
+    for cmd in ["explain", "test", "input"] {
+        let out = run(&[cmd, "--help"], 0);
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("docs/policy-authoring.md"), "{cmd}: {text}");
+    }
+    // And the tool says what it reads.
+    for args in [&["--help"][..], &["scan", "--help"]] {
+        let text = String::from_utf8(run(args, 0)).unwrap();
+        assert!(text.contains("CloudFormation"), "{text}");
+        assert!(text.contains("Terraform"), "{text}");
+        assert!(text.contains("plans"), "{text}");
+    }
 }
 
 #[test]
