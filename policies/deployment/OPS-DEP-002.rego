@@ -22,7 +22,9 @@
 # Inline `replica {}` blocks of aws_dynamodb_table are not checked.
 #
 # Paths: a false value is reported at the value, a missing one at the resource (header /
-# name), or for a global table replica at the replica.
+# name), or for a global table replica at the replica. Each finding's fix names the
+# setting of the type found, in the input's own terms (the metadata remediation lists
+# them all for `opsgate explain`).
 #
 # Unknown never fails: an unknown value, replica list or replica (a parameter, Fn::If, a
 # variable without value) is silent.
@@ -111,21 +113,33 @@ findings contains f if {
 	not lib.is_unknown(v)
 	not lib.is_true(v)
 	where := region(replica)
-	f := lib.finding(t, replica_path(v, path, i), sprintf(
+	finding := lib.finding(t, replica_path(v, path, i), sprintf(
 		"DynamoDB global table %s has a replica%s without deletion protection (DeletionProtectionEnabled is %v), so it can be deleted",
 		[t.address, where, shown(v)],
 	))
+	fix := sprintf(
+		"Set `DeletionProtectionEnabled: true` on the replica%s of the AWS::DynamoDB::GlobalTable %s (each replica has its own setting).",
+		[where, t.address],
+	)
+	f := object.union(finding, {"fix": fix})
 }
 
 unprotected(r, path, what) := f if {
 	v := lib.get(r, path)
 	not lib.is_unknown(v)
 	not lib.is_true(v)
-	f := lib.finding(r, path, sprintf(
+	setting := path[count(path) - 1]
+	finding := lib.finding(r, path, sprintf(
 		"%s %s has no deletion protection (%s is %v), so a bad change or a destroy can delete it and its data",
-		[what, r.address, path[count(path) - 1], shown(v)],
+		[what, r.address, setting, shown(v)],
 	))
+	f := object.union(finding, {"fix": fix(r, setting)})
 }
+
+# The one setting of the type found, as the input spells it.
+fix(r, setting) := sprintf("Set `%s: true` on the %s %s.", [setting, r.type, r.address]) if lib.is_cloudformation
+
+fix(r, setting) := sprintf("Set `%s = true` on %s.", [setting, lib.local_address(r)]) if lib.is_terraform
 
 # A member of a DB cluster (Aurora, Multi-AZ DB cluster), whose protection is the
 # cluster's.

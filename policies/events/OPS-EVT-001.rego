@@ -1,7 +1,9 @@
 # OPS-EVT-001: every CloudWatch alarm notifies someone (or something) when it fires.
 #
 # An alarm passes when it has at least one AlarmActions entry and ActionsEnabled is not
-# false. Unknown values (parameters without a default, Fn::If, Fn::ImportValue, ...)
+# false. An action list whose entries are all empty strings (`[""]`, or `[!Ref Topic]`
+# / `[var.topic]` whose value is "") names no action and fails like a missing one, at
+# its first entry. Unknown values (parameters without a default, Fn::If, Fn::ImportValue, ...)
 # never fail. Alarms that another resource acts on are exempt: a composite alarm's
 # AlarmRule, a CodeDeploy deployment group's AlarmConfiguration, an ECS service's
 # deployment alarms and a SAM function's DeploymentPreference.Alarms all watch their
@@ -224,9 +226,34 @@ findings contains f if {
 	)
 }
 
+findings contains f if {
+	some a in checked_alarms
+	not actions_disabled(a)
+	actions := lib.get(a, ["properties", names.actions])
+	only_empty_strings(actions)
+	f := object.union(
+		lib.finding(a, ["properties", names.actions, 0], sprintf(
+			"alarm %s has only empty strings in %s (%s): nobody is notified when it goes into ALARM",
+			[a.address, names.actions, json.marshal(actions)],
+		)),
+		{"fix": no_actions_fix(a)},
+	)
+}
+
 no_actions_text(null) := sprintf("no %s", [names.actions])
 
 no_actions_text(v) := sprintf("an empty %s list", [names.actions]) if v != null
+
+# A known, non-empty action list of blank strings: no entry is an action (an unknown
+# entry may be one).
+only_empty_strings(actions) if {
+	is_array(actions)
+	count(actions) > 0
+	every a in actions {
+		is_string(a)
+		trim_space(a) == ""
+	}
+}
 
 disabled_fix(a) := sprintf("Remove `ActionsEnabled: false` from %s (actions are enabled by default).", [a.address]) if {
 	lib.is_cloudformation

@@ -9,8 +9,10 @@
 # CloudFormation resource schemas and the AWS provider schema); other types are never
 # reported. The tags counted are the resource's effective tags as the input gives them:
 # CloudFormation `Tags` (or the type's own tag property, e.g. `FileSystemTags`), SAM
-# `Tags` and `Globals`; Terraform `tags` merged over the provider's `default_tags`
-# (`tag` blocks for aws_autoscaling_group, which default_tags do not reach).
+# `Tags` and `Globals` (SAM's implicit ServerlessHttpApi: Globals.HttpApi.Tags; the
+# implicit ServerlessRestApi has no tags but the stack's); Terraform `tags` merged over
+# the provider's `default_tags` (`tag` blocks for aws_autoscaling_group, which
+# default_tags do not reach).
 #
 # CloudFormation stack tags are applied at deploy time (`aws cloudformation deploy
 # --tags`, the CDK's `Tags.of(app)`, a pipeline) and are not in the template: the
@@ -108,11 +110,32 @@ findings contains f if {
 	taggable(r)
 	missing := [describe(r.tags, k) | some k in required; not present(r.tags, k)]
 	count(missing) > 0
-	f := lib.finding(r, ["tags"], sprintf(
-		"%s lacks the required tag%s %s: nobody is identified as its owner",
-		[r.address, plural(missing), concat(", ", missing)],
-	))
+	f := object.union(
+		lib.finding(r, ["tags"], sprintf(
+			"%s lacks the required tag%s %s: nobody is identified as its owner",
+			[r.address, plural(missing), concat(", ", missing)],
+		)),
+		implicit_fix(r),
+	)
 }
+
+# SAM's implicit APIs are configured only through Globals: the HTTP API takes
+# Globals.HttpApi.Tags, the REST API has no tags of its own (Globals.Api has no Tags).
+implicit_fix(r) := {"fix": concat(" ", [
+	"SAM's implicit ServerlessRestApi cannot be tagged in the template (Globals.Api has",
+	"no Tags): give the stack the tags at deploy time (`sam deploy --tags Owner=...`)",
+	"and list them in `[cloudformation] stack_tags` of opsgate.toml, or declare an",
+	"AWS::Serverless::Api with Tags and set RestApiId on the Api events.",
+])} if {
+	r.type == "AWS::Serverless::Api"
+	r.meta.implicit
+} else := {"fix": concat(" ", [
+	"Add the missing keys to `Globals.HttpApi.Tags` (for example `Tags: {Owner:",
+	"team-orders}`), where SAM's implicit ServerlessHttpApi takes its tags from.",
+])} if {
+	r.type == "AWS::Serverless::HttpApi"
+	r.meta.implicit
+} else := {}
 
 describe(tags, k) := sprintf("%s (its value is empty)", [k]) if {
 	object.get(tags, k, null) != null

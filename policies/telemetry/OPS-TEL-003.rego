@@ -14,11 +14,14 @@
 # `destination_arn` and `format` are required in it). A stage without the block is
 # reported at the resource header; an empty destination_arn or format at its value.
 #
-# Not reported, because there is no stage resource to point at: SAM's implicit REST API
-# (ServerlessRestApi, created by a function's `Api` event without RestApiId; its settings
-# come from Globals.Api, which opsgate does not expose on any resource), and a stage
-# created by AWS::ApiGateway::Deployment `StageName` / aws_api_gateway_deployment
-# `stage_name` (settings in StageDescription), which has kind aws_api_gateway_deployment.
+# SAM's implicit REST API (ServerlessRestApi, created by an `Api` event without
+# RestApiId) is an AWS::Serverless::Api of the input whose properties are Globals.Api
+# (meta.implicit names the event): it is reported at that event, or at the Globals
+# value, and fixed under Globals.Api.
+#
+# Not reported, because there is no stage resource to point at: a stage created by
+# AWS::ApiGateway::Deployment `StageName` / aws_api_gateway_deployment `stage_name`
+# (settings in StageDescription), which has kind aws_api_gateway_deployment.
 #
 # Unknown never fails: an unknown AccessLogSetting / access_log_settings (Fn::If, a
 # dynamic block), DestinationArn or Format (a Ref/GetAtt to a log group, a variable
@@ -55,12 +58,17 @@ metadata := {
 	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
-# The resource's name in messages: "stage Prod" or "API OrdersApi" (SAM).
-what(r) := sprintf("API %s", [r.address]) if r.type == "AWS::Serverless::Api"
+# The resource's name in messages: "stage Prod", "API OrdersApi" (SAM), or SAM's
+# implicit API with the event that creates it.
+what(r) := sprintf("implicit API %s (SAM creates it for the Api event %s of %s)", [r.address, r.meta.implicit.event, r.meta.implicit.created_by]) if r.meta.implicit
+
+else := sprintf("API %s", [r.address]) if r.type == "AWS::Serverless::Api"
 
 else := sprintf("stage %s", [r.address])
 
-fix_cfn(r) := "set AccessLogSetting (DestinationArn and Format) on the API or under Globals.Api" if r.type == "AWS::Serverless::Api"
+fix_cfn(r) := "set AccessLogSetting (DestinationArn and Format) under Globals.Api, where SAM's implicit API takes its settings from" if r.meta.implicit
+
+else := "set AccessLogSetting (DestinationArn and Format) on the API or under Globals.Api" if r.type == "AWS::Serverless::Api"
 
 else := "set AccessLogSetting with DestinationArn and Format on the stage"
 

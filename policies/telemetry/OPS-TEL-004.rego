@@ -11,10 +11,12 @@
 # provider, default false). A missing attribute is reported at the resource header.
 #
 # HTTP APIs (AWS::ApiGatewayV2 / SAM HttpApi) do not support X-Ray and are not checked.
-# Not reported, because there is no stage resource to point at: SAM's implicit REST API
-# (ServerlessRestApi, created by a function's `Api` event without RestApiId; its
-# TracingEnabled comes from Globals.Api, which opsgate does not expose on any resource),
-# and a stage created by AWS::ApiGateway::Deployment `StageName` (StageDescription) /
+# SAM's implicit REST API (ServerlessRestApi, created by an `Api` event without
+# RestApiId) is an AWS::Serverless::Api of the input whose properties are Globals.Api
+# (meta.implicit names the event): it is reported at that event, or at the Globals
+# value, and fixed under Globals.Api.
+# Not reported, because there is no stage resource to point at: a stage created by
+# AWS::ApiGateway::Deployment `StageName` (StageDescription) /
 # aws_api_gateway_deployment `stage_name` (kind aws_api_gateway_deployment).
 #
 # Unknown never fails: an unknown TracingEnabled / xray_tracing_enabled (a parameter
@@ -51,11 +53,15 @@ metadata := {
 	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
-what(r) := sprintf("API %s", [r.address]) if r.type == "AWS::Serverless::Api"
+what(r) := sprintf("implicit API %s (SAM creates it for the Api event %s of %s)", [r.address, r.meta.implicit.event, r.meta.implicit.created_by]) if r.meta.implicit
+
+else := sprintf("API %s", [r.address]) if r.type == "AWS::Serverless::Api"
 
 else := sprintf("stage %s", [r.address])
 
-fix_cfn(r) := "set TracingEnabled: true on the API or under Globals.Api" if r.type == "AWS::Serverless::Api"
+fix_cfn(r) := "set TracingEnabled: true under Globals.Api, where SAM's implicit API takes its settings from" if r.meta.implicit
+
+else := "set TracingEnabled: true on the API or under Globals.Api" if r.type == "AWS::Serverless::Api"
 
 else := "set TracingEnabled: true on the stage"
 

@@ -12,8 +12,11 @@
 # SAM AWS::Serverless::Api `MethodSettings` has the same shape (Globals.Api is merged
 # into the resource by opsgate). A stage without MethodSettings, or whose stage-wide
 # entry has no LoggingLevel, logs nothing (reported at MethodSettings / at the entry);
-# a stage-wide entry with LoggingLevel OFF is reported at the value.
-# (Stages created by AWS::ApiGateway::Deployment StageDescription are not checked.)
+# a stage-wide entry with LoggingLevel OFF is reported at the value. SAM's implicit
+# REST API (ServerlessRestApi, created by an `Api` event without RestApiId) takes its
+# MethodSettings from Globals.Api: it is reported at that event, or at the Globals
+# value. (Stages created by AWS::ApiGateway::Deployment StageDescription are not
+# checked.)
 #
 # Terraform: an aws_api_gateway_stage is joined to the aws_api_gateway_method_settings
 # whose `stage_name` references it (`aws_api_gateway_stage.x.stage_name`; an edge at
@@ -87,14 +90,28 @@ cfn_entry_logs(s, i) if lib.get(s, array.concat(ms_path, [i, "LoggingLevel"])) i
 
 cfn_entry_logs(s, i) if lib.is_unknown(lib.get(s, array.concat(ms_path, [i, "LoggingLevel"])))
 
-cfn_fix := "add a MethodSettings entry with ResourcePath \"/*\", HttpMethod \"*\" and LoggingLevel ERROR or INFO"
+# The resource's name in messages: "stage Prod", or SAM's implicit API with the event
+# that creates it.
+what(r) := sprintf("implicit API %s (SAM creates it for the Api event %s of %s)", [r.address, r.meta.implicit.event, r.meta.implicit.created_by]) if r.meta.implicit
+
+else := sprintf("stage %s", [r.address])
+
+cfn_fix(r) := concat("", [cfn_fix_entry, " under Globals.Api, where SAM's implicit API takes its settings from"]) if r.meta.implicit
+
+else := cfn_fix_entry
+
+cfn_fix_entry := "add a MethodSettings entry with ResourcePath \"/*\", HttpMethod \"*\" and LoggingLevel ERROR or INFO"
+
+cfn_level_fix(r) := "set LoggingLevel to ERROR or INFO in the stage-wide method setting under Globals.Api" if r.meta.implicit
+
+else := "set LoggingLevel to ERROR or INFO in the stage-wide method setting"
 
 findings contains f if {
 	lib.is_cloudformation
 	some s in lib.resources("aws_api_gateway_stage")
 	lib.is_empty(lib.get(s, ms_path))
-	msg := sprintf("stage %s has no MethodSettings, so execution logging stays OFF", [s.address])
-	f := object.union(lib.finding(s, ms_path, msg), {"fix": cfn_fix})
+	msg := sprintf("%s has no MethodSettings, so execution logging stays OFF", [what(s)])
+	f := object.union(lib.finding(s, ms_path, msg), {"fix": cfn_fix(s)})
 }
 
 findings contains f if {
@@ -105,8 +122,8 @@ findings contains f if {
 	count(settings) > 0
 	not uncertain_entry(s)
 	count(stage_wide_entries(s)) == 0
-	msg := sprintf("stage %s has MethodSettings only for single methods and none for ResourcePath \"/*\" and HttpMethod \"*\", so execution logging is OFF for the rest of the stage", [s.address])
-	f := object.union(lib.finding(s, ms_path, msg), {"fix": cfn_fix})
+	msg := sprintf("%s has MethodSettings only for single methods and none for ResourcePath \"/*\" and HttpMethod \"*\", so execution logging is OFF for the rest of the stage", [what(s)])
+	f := object.union(lib.finding(s, ms_path, msg), {"fix": cfn_fix(s)})
 }
 
 findings contains f if {
@@ -119,7 +136,7 @@ findings contains f if {
 	some i in wide
 	path := array.concat(ms_path, [i, "LoggingLevel"])
 	level := lib.get(s, path)
-	f := object.union(lib.finding(s, path, cfn_level_message(s, level)), {"fix": "set LoggingLevel to ERROR or INFO in the stage-wide method setting"})
+	f := object.union(lib.finding(s, path, cfn_level_message(s, level)), {"fix": cfn_level_fix(s)})
 }
 
 any_logs(s, wide) if {
@@ -127,9 +144,9 @@ any_logs(s, wide) if {
 	cfn_entry_logs(s, i)
 }
 
-cfn_level_message(s, null) := sprintf("stage %s has a stage-wide method setting without LoggingLevel, so execution logging stays OFF", [s.address])
+cfn_level_message(s, null) := sprintf("%s has a stage-wide method setting without LoggingLevel, so execution logging stays OFF", [what(s)])
 
-cfn_level_message(s, level) := sprintf("stage %s has execution logging level %v instead of ERROR or INFO", [s.address, level]) if level != null
+cfn_level_message(s, level) := sprintf("%s has execution logging level %v instead of ERROR or INFO", [what(s), level]) if level != null
 
 # --- Terraform ------------------------------------------------------------------
 

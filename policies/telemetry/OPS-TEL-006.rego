@@ -14,11 +14,14 @@
 # without the block is reported at the resource header; an empty destination_arn or
 # format at its value.
 #
-# Not reported, because there is no stage resource to point at: SAM's implicit HTTP API
-# (ServerlessHttpApi, created by a function's `HttpApi` event without ApiId; configured
-# through Globals.HttpApi, which opsgate does not expose on any resource), and the
-# `$default` stage that quick create makes (AWS::ApiGatewayV2::Api `Target`,
-# aws_apigatewayv2_api `target`), whose access logs cannot be configured at creation.
+# SAM's implicit HTTP API (ServerlessHttpApi, created by a function's `HttpApi` event
+# without ApiId) is an AWS::Serverless::HttpApi of the input whose properties are
+# Globals.HttpApi (meta.implicit names the event): it is reported at that event, or at
+# the Globals value, and fixed under Globals.HttpApi.
+#
+# Not reported, because there is no stage resource to point at: the `$default` stage
+# that quick create makes (AWS::ApiGatewayV2::Api `Target`, aws_apigatewayv2_api
+# `target`), whose access logs cannot be configured at creation.
 #
 # Unknown never fails: an unknown AccessLogSettings / access_log_settings (Fn::If, a
 # dynamic block), DestinationArn or Format is silent.
@@ -54,12 +57,17 @@ metadata := {
 	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
-# The resource's name in messages: "stage Prod" or "API OrdersApi" (SAM).
-what(r) := sprintf("API %s", [r.address]) if r.type == "AWS::Serverless::HttpApi"
+# The resource's name in messages: "stage Prod", "API OrdersApi" (SAM), or SAM's
+# implicit API with the event that creates it.
+what(r) := sprintf("implicit API %s (SAM creates it for the HttpApi event %s of %s)", [r.address, r.meta.implicit.event, r.meta.implicit.created_by]) if r.meta.implicit
+
+else := sprintf("API %s", [r.address]) if r.type == "AWS::Serverless::HttpApi"
 
 else := sprintf("stage %s", [r.address])
 
-fix_cfn(r) := "set AccessLogSettings (DestinationArn and Format) on the API or under Globals.HttpApi" if r.type == "AWS::Serverless::HttpApi"
+fix_cfn(r) := "set AccessLogSettings (DestinationArn and Format) under Globals.HttpApi, where SAM's implicit API takes its settings from" if r.meta.implicit
+
+else := "set AccessLogSettings (DestinationArn and Format) on the API or under Globals.HttpApi" if r.type == "AWS::Serverless::HttpApi"
 
 else := "set AccessLogSettings with DestinationArn and Format on the stage"
 

@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value as J};
 use super::intrinsics::{Edge, Param, Resolver, Walk};
 use super::{by_kind_json, kinds, object, unknown, Format, Layout, ResourceSource, Unit};
 use crate::load::{Entry, LoadError, Node, Value};
-use crate::source::SourceFile;
+use crate::source::{SourceFile, Span};
 
 /// A YAML/JSON document is a template when its top level has
 /// `AWSTemplateFormatVersion`, or `Resources` with at least one entry whose `Type`
@@ -88,7 +88,7 @@ pub fn normalise(file: Arc<SourceFile>, root: Node) -> (Unit, Vec<LoadError>) {
             },
         );
     }
-    let resolver = Resolver {
+    let mut resolver = Resolver {
         file: &file,
         params,
         mappings: root.get("Mappings"),
@@ -99,11 +99,25 @@ pub fn normalise(file: Arc<SourceFile>, root: Node) -> (Unit, Vec<LoadError>) {
             .collect(),
     };
     let globals = root.get("Globals");
+    // SAM's implicit APIs are resources like the others: references to them are edges.
+    let implicit: Vec<(&ImplicitApi, Vec<ApiEvent>)> = IMPLICIT_APIS
+        .iter()
+        .filter(|api| resources_node.get(api.id).is_none())
+        .map(|api| (api, implicit_api_events(resources_node, api)))
+        .filter(|(_, events)| !events.is_empty())
+        .collect();
+    resolver
+        .resources
+        .extend(implicit.iter().map(|(api, _)| api.id));
 
-    let mut resources = Map::new();
-    let mut sources = BTreeMap::new();
-    let mut by_kind: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
-    let mut edges: Vec<Edge> = Vec::new();
+    let mut out = Built {
+        file: &file,
+        resolver: &resolver,
+        resources: Map::new(),
+        sources: BTreeMap::new(),
+        by_kind: BTreeMap::new(),
+        edges: Vec::new(),
+    };
 
     for entry in resources_node.entries() {
         let id = entry.key.as_str();
@@ -130,90 +144,49 @@ pub fn normalise(file: Arc<SourceFile>, root: Node) -> (Unit, Vec<LoadError>) {
             continue;
         };
         let node = with_globals(&entry.value, rtype, globals);
-        let mut walk = Walk::new(id, vec![json!("properties")], &mut edges);
-        let properties = match node.get("Properties") {
-            None => J::Object(Map::new()),
-            Some(p) if matches!(p.value, Value::Null) => J::Object(Map::new()),
-            Some(p) => resolver
-                .resolve(p, &mut walk)
-                .unwrap_or_else(|| J::Object(Map::new())),
-        };
-        let tag_property = super::tagging::cfn_tag_property(rtype);
-        let tags = tags_of(
-            properties.get(tag_property),
-            node.get("Properties").and_then(|p| p.get(tag_property)),
-            &file,
+        out.add(id, rtype, node, entry.key_span, Map::new());
+    }
+
+    for (api, events) in &implicit {
+        let first = &events[0];
+        // The API's own definition is its Globals section; what no Globals set points
+        // at the event that makes SAM create it.
+        let node = with_globals(
+            &Node::new(first.event.key_span, Value::Map(vec![])),
+            api.rtype,
+            globals,
         );
         let mut meta = Map::new();
-        for attr in META_ATTRIBUTES {
-            let Some(v) = node.get(attr) else { continue };
-            let value = match *attr {
-                "DependsOn" => {
-                    let targets: Vec<&Node> = match &v.value {
-                        Value::Seq(items) => items.iter().collect(),
-                        _ => vec![v],
-                    };
-                    let mut w = Walk::new(id, vec![json!("meta"), json!("DependsOn")], &mut edges);
-                    let mut names = Vec::new();
-                    for t in targets {
-                        if let Some(name) = t.as_str() {
-                            if resolver.resources.contains(name) {
-                                w.edge(name, "DependsOn", None);
-                            }
-                            names.push(json!(name));
-                        }
-                    }
-                    J::Array(names)
-                }
-                "Metadata" | "Condition" => v.to_json(),
-                _ => {
-                    let mut w = Walk::new(id, vec![json!("meta"), json!(attr)], &mut edges);
-                    match resolver.resolve(v, &mut w) {
-                        Some(j) => j,
-                        None => continue,
-                    }
-                }
-            };
-            meta.insert(attr.to_string(), value);
+        if let Some(condition) = implicit_condition(api, events) {
+            meta.insert("Condition".into(), condition.into());
         }
-        let cdk_path = node
-            .get("Metadata")
-            .and_then(|m| m.get("aws:cdk:path"))
-            .and_then(Node::as_str)
-            .map(str::to_string);
-        if let Some(p) = &cdk_path {
-            meta.insert("cdk_path".into(), json!(p));
-        }
-        let kind = kinds::cfn_kind(rtype);
-        if let Some(k) = kind {
-            by_kind.entry(k).or_default().push(id.to_string());
-        }
-        let line = file.position(entry.key_span.start).line;
-        resources.insert(
-            id.to_string(),
+        meta.insert(
+            "implicit".into(),
             object([
-                ("address", id.into()),
-                ("type", rtype.into()),
-                ("kind", kind.map_or(J::Null, J::from)),
-                ("properties", properties),
-                ("tags", tags),
-                ("meta", J::Object(meta)),
-                ("file", file.display.as_str().into()),
-                ("line", line.into()),
+                ("created_by", first.resource.into()),
+                ("event", first.event.key.as_str().into()),
             ]),
         );
-        sources.insert(
-            id.to_string(),
-            ResourceSource {
-                file: file.clone(),
-                name_span: entry.key_span,
-                node,
-                resource_type: rtype.to_string(),
-                cdk_path,
-                layout: Layout::CloudFormation,
-            },
-        );
+        out.add(api.id, api.rtype, node, first.event.key_span, meta);
+        if let (Some(stage), Some(J::Object(props))) = (
+            api.stage_name,
+            out.resources
+                .get_mut(api.id)
+                .and_then(|r| r.get_mut("properties")),
+        ) {
+            props
+                .entry("StageName")
+                .or_insert_with(|| J::String(stage.into()));
+        }
     }
+
+    let Built {
+        resources,
+        sources,
+        mut by_kind,
+        mut edges,
+        ..
+    } = out;
 
     // Deterministic order: by source, target, where, how.
     edges.sort_by_cached_key(|e| {
@@ -261,6 +234,216 @@ pub fn normalise(file: Arc<SourceFile>, root: Node) -> (Unit, Vec<LoadError>) {
         notes,
     };
     (unit, errors)
+}
+
+/// The resources of a unit as they are built, and the edges between them.
+struct Built<'a> {
+    file: &'a Arc<SourceFile>,
+    resolver: &'a Resolver<'a>,
+    resources: Map<String, J>,
+    sources: BTreeMap<String, ResourceSource>,
+    by_kind: BTreeMap<&'static str, Vec<String>>,
+    edges: Vec<Edge>,
+}
+
+impl Built<'_> {
+    /// Adds resource `id`, defined by `node` (Globals merged in) and named at
+    /// `name_span`; `meta` holds what opsgate knows beyond the node's attributes.
+    fn add(
+        &mut self,
+        id: &str,
+        rtype: &str,
+        node: Node,
+        name_span: Span,
+        mut meta: Map<String, J>,
+    ) {
+        let file = self.file;
+        let resolver = self.resolver;
+        let mut walk = Walk::new(id, vec![json!("properties")], &mut self.edges);
+        let properties = match node.get("Properties") {
+            None => J::Object(Map::new()),
+            Some(p) if matches!(p.value, Value::Null) => J::Object(Map::new()),
+            Some(p) => resolver
+                .resolve(p, &mut walk)
+                .unwrap_or_else(|| J::Object(Map::new())),
+        };
+        let tag_property = super::tagging::cfn_tag_property(rtype);
+        let tags = tags_of(
+            properties.get(tag_property),
+            node.get("Properties").and_then(|p| p.get(tag_property)),
+            file,
+        );
+        for attr in META_ATTRIBUTES {
+            let Some(v) = node.get(attr) else { continue };
+            let value = match *attr {
+                "DependsOn" => {
+                    let targets: Vec<&Node> = match &v.value {
+                        Value::Seq(items) => items.iter().collect(),
+                        _ => vec![v],
+                    };
+                    let mut w =
+                        Walk::new(id, vec![json!("meta"), json!("DependsOn")], &mut self.edges);
+                    let mut names = Vec::new();
+                    for t in targets {
+                        if let Some(name) = t.as_str() {
+                            if resolver.resources.contains(name) {
+                                w.edge(name, "DependsOn", None);
+                            }
+                            names.push(json!(name));
+                        }
+                    }
+                    J::Array(names)
+                }
+                "Metadata" | "Condition" => v.to_json(),
+                _ => {
+                    let mut w = Walk::new(id, vec![json!("meta"), json!(attr)], &mut self.edges);
+                    match resolver.resolve(v, &mut w) {
+                        Some(j) => j,
+                        None => continue,
+                    }
+                }
+            };
+            meta.insert(attr.to_string(), value);
+        }
+        let cdk_path = node
+            .get("Metadata")
+            .and_then(|m| m.get("aws:cdk:path"))
+            .and_then(Node::as_str)
+            .map(str::to_string);
+        if let Some(p) = &cdk_path {
+            meta.insert("cdk_path".into(), json!(p));
+        }
+        let kind = kinds::cfn_kind(rtype);
+        if let Some(k) = kind {
+            self.by_kind.entry(k).or_default().push(id.to_string());
+        }
+        let line = file.position(name_span.start).line;
+        self.resources.insert(
+            id.to_string(),
+            object([
+                ("address", id.into()),
+                ("type", rtype.into()),
+                ("kind", kind.map_or(J::Null, J::from)),
+                ("properties", properties),
+                ("tags", tags),
+                ("meta", J::Object(meta)),
+                ("file", file.display.as_str().into()),
+                ("line", line.into()),
+            ]),
+        );
+        self.sources.insert(
+            id.to_string(),
+            ResourceSource {
+                file: file.clone(),
+                name_span,
+                node,
+                resource_type: rtype.to_string(),
+                cdk_path,
+                layout: Layout::CloudFormation,
+            },
+        );
+    }
+}
+
+/// An API that SAM adds to the template for events that name no API: an `Api`
+/// event without `RestApiId` (on a function or a state machine) makes
+/// `ServerlessRestApi`, an `HttpApi` event without `ApiId` (functions only) makes
+/// `ServerlessHttpApi` — one per template, configured only through its Globals
+/// section (SAM's implicit API plugins).
+struct ImplicitApi {
+    id: &'static str,
+    rtype: &'static str,
+    event_type: &'static str,
+    api_id_property: &'static str,
+    creators: &'static [&'static str],
+    /// The condition SAM gives the API when its events come from resources under
+    /// different conditions.
+    combined_condition: &'static str,
+    /// SAM names the implicit REST API's stage `Prod`; the HTTP API gets `$default`.
+    stage_name: Option<&'static str>,
+}
+
+const IMPLICIT_APIS: &[ImplicitApi] = &[
+    ImplicitApi {
+        id: "ServerlessRestApi",
+        rtype: "AWS::Serverless::Api",
+        event_type: "Api",
+        api_id_property: "RestApiId",
+        creators: &["AWS::Serverless::Function", "AWS::Serverless::StateMachine"],
+        combined_condition: "ServerlessRestApiCondition",
+        stage_name: Some("Prod"),
+    },
+    ImplicitApi {
+        id: "ServerlessHttpApi",
+        rtype: "AWS::Serverless::HttpApi",
+        event_type: "HttpApi",
+        api_id_property: "ApiId",
+        creators: &["AWS::Serverless::Function"],
+        combined_condition: "ServerlessHttpApiCondition",
+        stage_name: None,
+    },
+];
+
+/// An event that makes SAM create an implicit API.
+struct ApiEvent<'a> {
+    resource: &'a str,
+    event: &'a Entry,
+    /// The creating resource's `Condition`.
+    condition: Option<&'a str>,
+}
+
+/// The events that make SAM create `api`, in source order.
+fn implicit_api_events<'a>(resources: &'a Node, api: &ImplicitApi) -> Vec<ApiEvent<'a>> {
+    let mut found = Vec::new();
+    for entry in resources.entries() {
+        let r = &entry.value;
+        if !r
+            .get("Type")
+            .and_then(Node::as_str)
+            .is_some_and(|t| api.creators.contains(&t))
+        {
+            continue;
+        }
+        let Some(events) = r.get("Properties").and_then(|p| p.get("Events")) else {
+            continue;
+        };
+        if events.is_intrinsic() {
+            continue;
+        }
+        for event in events.entries() {
+            if event.value.get("Type").and_then(Node::as_str) != Some(api.event_type) {
+                continue;
+            }
+            // No properties, or properties that name no API. (SAM rejects properties
+            // that are not a mapping; what an intrinsic function gives is not known.)
+            let names_no_api = match event.value.get("Properties") {
+                None => true,
+                Some(p) => p.is_map() && !p.is_intrinsic() && p.get(api.api_id_property).is_none(),
+            };
+            if names_no_api {
+                found.push(ApiEvent {
+                    resource: entry.key.as_str(),
+                    event,
+                    condition: r.get("Condition").and_then(Node::as_str),
+                });
+            }
+        }
+    }
+    found
+}
+
+/// SAM puts the implicit API under a condition only when every event that creates
+/// it comes from a resource under one: that condition, or the `Or` of several that
+/// SAM adds as `ServerlessRestApiCondition` / `ServerlessHttpApiCondition`.
+fn implicit_condition<'a>(api: &ImplicitApi, events: &[ApiEvent<'a>]) -> Option<&'a str> {
+    let conditions: Option<std::collections::BTreeSet<&str>> =
+        events.iter().map(|e| e.condition).collect();
+    let conditions = conditions?;
+    match conditions.len() {
+        0 => None,
+        1 => conditions.into_iter().next(),
+        _ => Some(api.combined_condition),
+    }
 }
 
 /// The resource with its SAM Globals section merged into `Properties`.
@@ -474,6 +657,152 @@ Resources:
         assert_eq!(
             u.input["resources"]["G"]["properties"]["Runtime"],
             "python3.12"
+        );
+    }
+
+    #[test]
+    fn sam_implicit_apis_are_resources_at_their_first_event() {
+        let text = "Transform: AWS::Serverless-2016-10-31
+Globals:
+  Api:
+    TracingEnabled: true
+    AccessLogSetting:
+      DestinationArn: !GetAtt Logs.Arn
+  HttpApi:
+    Tags:
+      Owner: team
+Resources:
+  Logs:
+    Type: AWS::Logs::LogGroup
+  Own:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        Mine:
+          Type: Api
+          Properties:
+            RestApiId: !Ref Explicit
+            Path: /own
+            Method: get
+  Explicit:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: v1
+  Flow:
+    Type: AWS::Serverless::StateMachine
+    Condition: IsProd
+    Properties:
+      Events:
+        Start:
+          Type: Api
+          Properties:
+            Path: /start
+            Method: post
+  Fn:
+    Type: AWS::Serverless::Function
+    Condition: IsProd
+    Properties:
+      Events:
+        Post:
+          Type: Api
+          Properties: {Path: /orders, Method: post}
+        Any:
+          Type: HttpApi
+        Queue:
+          Type: SQS
+          Properties: {Queue: arn}
+  Alarm:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      Dimensions:
+        - Name: ApiName
+          Value: !Ref ServerlessRestApi
+";
+        let u = unit(text);
+        let rest = &u.input["resources"]["ServerlessRestApi"];
+        assert_eq!(rest["type"], "AWS::Serverless::Api");
+        assert_eq!(rest["kind"], "aws_api_gateway_stage");
+        // The state machine's event comes first in the source.
+        assert_eq!(rest["line"], 32);
+        assert_eq!(
+            rest["properties"],
+            json!({
+                "TracingEnabled": true,
+                "AccessLogSetting": {"DestinationArn": {"$unknown": "!GetAtt Logs.Arn"}},
+                "StageName": "Prod",
+            })
+        );
+        assert_eq!(rest["tags"], json!({}));
+        assert_eq!(
+            rest["meta"],
+            json!({"Condition": "IsProd", "implicit": {"created_by": "Flow", "event": "Start"}})
+        );
+        let http = &u.input["resources"]["ServerlessHttpApi"];
+        assert_eq!(http["type"], "AWS::Serverless::HttpApi");
+        assert_eq!(http["kind"], "aws_apigatewayv2_stage");
+        assert_eq!(http["line"], 45);
+        assert_eq!(http["properties"], json!({"Tags": {"Owner": "team"}}));
+        assert_eq!(http["tags"], json!({"Owner": "team"}));
+        assert_eq!(
+            http["meta"],
+            json!({"Condition": "IsProd", "implicit": {"created_by": "Fn", "event": "Any"}})
+        );
+        assert_eq!(
+            u.input["by_kind"]["aws_api_gateway_stage"],
+            json!(["Explicit", "ServerlessRestApi"])
+        );
+        let edges = u.input["edges"].as_array().unwrap();
+        assert!(edges.contains(&json!({"from": "Alarm", "to": "ServerlessRestApi", "path": ["properties", "Dimensions", 0, "Value"], "via": "Ref"})));
+        assert!(edges.contains(&json!({"from": "ServerlessRestApi", "to": "Logs", "path": ["properties", "AccessLogSetting", "DestinationArn"], "via": "Fn::GetAtt", "attribute": "Arn"})));
+        // Findings point at the Globals value where there is one, else at the event.
+        let src = &u.resources["ServerlessRestApi"];
+        let line = |path: J| {
+            let p = path.as_array().unwrap().clone();
+            src.file.position(crate::locate::locate(src, &p).start).line
+        };
+        assert_eq!(line(json!(["properties", "TracingEnabled"])), 4);
+        assert_eq!(line(json!(["properties", "AccessLogSetting", "Format"])), 5);
+        assert_eq!(line(json!(["properties", "MethodSettings"])), 32);
+        assert_eq!(line(json!(["tags", "Owner"])), 32);
+    }
+
+    #[test]
+    fn sam_implicit_api_conditions_and_declared_ids() {
+        let fns = |a: &str, b: &str| {
+            format!(
+                "Resources:\n  A:\n    Type: AWS::Serverless::Function\n{a}    Properties:\n      Events:\n        E:\n          Type: Api\n  B:\n    Type: AWS::Serverless::Function\n{b}    Properties:\n      Events:\n        E:\n          Type: HttpApi\n        F:\n          Type: Api\n"
+            )
+        };
+        let meta = |text: &str, id: &str| unit(text).input["resources"][id]["meta"].clone();
+        // Every creator under one condition: that condition; under several: SAM's Or.
+        let c = "    Condition: C\n";
+        let d = "    Condition: D\n";
+        assert_eq!(meta(&fns(c, c), "ServerlessRestApi")["Condition"], "C");
+        assert_eq!(
+            meta(&fns(c, d), "ServerlessRestApi")["Condition"],
+            "ServerlessRestApiCondition"
+        );
+        assert_eq!(meta(&fns(c, d), "ServerlessHttpApi")["Condition"], "D");
+        // One creator without a condition: the API always exists.
+        assert!(meta(&fns(c, ""), "ServerlessRestApi")
+            .get("Condition")
+            .is_none());
+        // A template that declares the id itself keeps its own resource.
+        let own = fns("", "") + "  ServerlessRestApi:\n    Type: AWS::Serverless::Api\n    Properties:\n      StageName: mine\n";
+        let u = unit(&own);
+        let rest = &u.input["resources"]["ServerlessRestApi"];
+        assert_eq!(rest["properties"], json!({"StageName": "mine"}));
+        assert!(rest["meta"].get("implicit").is_none());
+        assert_eq!(u.input["resources"]["ServerlessHttpApi"]["line"], 12);
+        // No event without an API id: no implicit API.
+        let none = unit("Resources:\n  A:\n    Type: AWS::Serverless::Function\n    Properties:\n      Events:\n        E:\n          Type: Api\n          Properties: {RestApiId: !Ref X}\n        H:\n          Type: HttpApi\n          Properties: !If [C, {}, {}]\n");
+        assert_eq!(
+            none.input["resources"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .collect::<Vec<_>>(),
+            vec!["A"]
         );
     }
 
