@@ -81,10 +81,18 @@ pub fn apply_exceptions(
     used
 }
 
-/// Per exception (in config order): could it have matched in what was scanned, i.e.
-/// was a resource scanned that its `resource` and `path` globs match? Needs
+/// Per exception (in config order): could it have matched in what was scanned? When
+/// the scan covered the config file's whole folder, each could; after a partial scan
+/// only those whose `resource` and `path` globs match a resource scanned. Needs
 /// `ScanOptions::collect_resources`.
 pub fn exceptions_in_reach(result: &ScanResult, config: &crate::config::Config) -> Vec<bool> {
+    let root = config
+        .root
+        .canonicalize()
+        .unwrap_or_else(|_| config.root.clone());
+    if result.coverage.covers_folder(&root) {
+        return vec![true; config.exceptions.len()];
+    }
     let mut relative: std::collections::HashMap<&str, String> = Default::default();
     config
         .exceptions

@@ -128,6 +128,13 @@ impl Coverage {
             || given(file);
         file_covered && unit.is_none_or(|u| self.units.contains(u) || given(u))
     }
+
+    /// Was the whole of `folder` (resolved) scanned?
+    pub fn covers_folder(&self, folder: &Path) -> bool {
+        self.given
+            .iter()
+            .any(|g| g.is_dir() && folder.starts_with(g))
+    }
 }
 
 /// The resolved path of `path`, also when it (or its folder) no longer exists: a
@@ -295,15 +302,23 @@ pub fn scan_with(options: &ScanOptions, policies: &PolicySet) -> ScanResult {
         .iter()
         .filter(|t| !full.contains(&loader.canonical(&t.root.path)))
         .collect();
+    let mut terraform_jobs: Vec<(&Candidate, Option<&BTreeSet<PathBuf>>)> = root_modules
+        .into_iter()
+        .map(|c| (c, None))
+        .chain(through.iter().map(|t| (&t.root, Some(&t.modules))))
+        .collect();
+    // In the order of a scan of the whole repository: among equal findings of two
+    // units at one place, the first unit's is kept (below), and with it its
+    // fingerprint.
+    terraform_jobs.sort_by(|a, b| a.0.display.cmp(&b.0.display));
     let jobs: Vec<Job> = discovery
         .files
         .iter()
         .map(Job::Template)
-        .chain(root_modules.into_iter().map(|c| Job::Terraform(c, None)))
         .chain(
-            through
-                .iter()
-                .map(|t| Job::Terraform(&t.root, Some(&t.modules))),
+            terraform_jobs
+                .into_iter()
+                .map(|(c, only)| Job::Terraform(c, only)),
         )
         .collect();
     use std::sync::atomic::Ordering::Relaxed;
