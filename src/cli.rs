@@ -482,6 +482,7 @@ fn run_scan(args: ScanArgs, config: Config, policies: PolicySet, today: &str) ->
         limits: args.inputs.limits.resolve(&config),
         // Only the human report quotes source lines.
         drop_sources: !outputs.iter().any(|o| o.format == Format::Human),
+        collect_resources: false,
     };
     let mut result = match progress {
         Some(p) => report::progress::while_running(&p, || scan::scan_with(&options, &policies)),
@@ -577,6 +578,7 @@ fn run_baseline(
         exclude: Some(std::sync::Arc::new(config.clone())),
         limits: inputs.limits.resolve(&config),
         drop_sources: true,
+        collect_resources: false,
     };
     let mut result = scan::scan_with(&options, &policies);
     filter::apply_exceptions(&mut result, &config, today);
@@ -619,15 +621,20 @@ fn run_exceptions(
         exclude: Some(std::sync::Arc::new(config.clone())),
         limits,
         drop_sources: true,
+        collect_resources: true,
         ..Default::default()
     };
     let mut result = scan::scan_with(&options, &policies);
     let used = filter::apply_exceptions(&mut result, &config, today);
+    let reachable = filter::exceptions_in_reach(&result, &config);
     let soon = add_days(today, 30);
     let mut out = String::new();
-    for (x, n) in config.exceptions.iter().zip(used) {
+    for ((x, n), reachable) in config.exceptions.iter().zip(used).zip(reachable) {
         let state = if x.expires.as_str() < today {
             "expired"
+        } else if n == 0 && !reachable {
+            // Nothing it could match was scanned (a partial scan): not judged.
+            "unscanned"
         } else if n == 0 {
             "unused"
         } else if x.expires <= soon {

@@ -189,6 +189,12 @@ impl Exception {
             && self.resource_glob.is_match(resource)
             && self.path_glob.as_ref().is_none_or(|g| g.is_match(file))
     }
+
+    /// Would it cover some rule's finding on `resource` in `file`?
+    pub fn could_match(&self, resource: &str, file: &str) -> bool {
+        self.resource_glob.is_match(resource)
+            && self.path_glob.as_ref().is_none_or(|g| g.is_match(file))
+    }
 }
 
 /// Which rules may be ignored with an inline comment or JSON Metadata.

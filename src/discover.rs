@@ -42,6 +42,9 @@ pub struct Discovery {
     pub terraform_dirs: Vec<Candidate>,
     /// How many Terraform files those directories hold.
     pub terraform_files: usize,
+    /// Resolved directories of `terraform_dirs` that only a file argument named (a
+    /// staged `.tf`/`.tfvars` file): checked through the root modules that call them.
+    pub staged_terraform_dirs: BTreeSet<PathBuf>,
     /// Paths that could not be read: (path, why).
     pub errors: Vec<(String, String)>,
     /// Symlinks not followed (outside the scan roots, dangling, loops): (path, why).
@@ -190,6 +193,8 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
     let mut found = Vec::new();
     let mut tf_dirs = Vec::new();
     let mut tf_files = BTreeSet::new();
+    let mut staged_dirs = BTreeSet::new();
+    let mut staged_found = Vec::new();
     let mut errors = Vec::new();
     let mut skipped = Vec::new();
     for root in paths {
@@ -213,7 +218,9 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
                 // variables file beside one (its values change the module's).
                 let files = module_files(dir);
                 if !files.is_empty() {
-                    tf_dirs.push(self::found(dir, dir, None));
+                    let f = self::found(dir, dir, None);
+                    staged_dirs.insert(f.resolved.clone());
+                    staged_found.push(f);
                     tf_files.extend(files.iter().map(|f| resolved(f)));
                 }
             } else {
@@ -324,13 +331,33 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
     }
     skipped.sort();
     skipped.dedup();
+    // A directory that a walk found too is a module of that walk, not a staged one.
+    for d in &tf_dirs {
+        staged_dirs.remove(&d.resolved);
+    }
+    tf_dirs.append(&mut staged_found);
     Discovery {
         files: dedup(found),
         terraform_dirs: dedup(tf_dirs),
         terraform_files: tf_files.len(),
+        staged_terraform_dirs: staged_dirs,
         errors,
         skipped,
     }
+}
+
+/// The repository a staged file belongs to, where the root modules that call its
+/// module are looked for: the nearest folder at or above `dir` (resolved) holding
+/// `.git`; else the current folder, when `dir` lies below it; else none.
+pub fn repository_root(dir: &Path) -> Option<PathBuf> {
+    if let Some(repo) = dir
+        .ancestors()
+        .find(|a| std::fs::symlink_metadata(a.join(".git")).is_ok())
+    {
+        return Some(repo.to_path_buf());
+    }
+    let cwd = std::env::current_dir().ok()?.canonicalize().ok()?;
+    dir.starts_with(&cwd).then_some(cwd)
 }
 
 /// Does `path` lie below one of `dirs`?

@@ -81,6 +81,33 @@ pub fn apply_exceptions(
     used
 }
 
+/// Per exception (in config order): could it have matched in what was scanned? When
+/// the scan covered the config file's whole folder, each could; after a partial scan
+/// only those whose `resource` and `path` globs match a resource scanned. Needs
+/// `ScanOptions::collect_resources`.
+pub fn exceptions_in_reach(result: &ScanResult, config: &crate::config::Config) -> Vec<bool> {
+    let root = config
+        .root
+        .canonicalize()
+        .unwrap_or_else(|_| config.root.clone());
+    if result.coverage.covers_folder(&root) {
+        return vec![true; config.exceptions.len()];
+    }
+    let mut relative: std::collections::HashMap<&str, String> = Default::default();
+    config
+        .exceptions
+        .iter()
+        .map(|x| {
+            result.coverage.resources.iter().any(|(resource, file)| {
+                let rel = relative
+                    .entry(file.as_str())
+                    .or_insert_with(|| config.relative(file));
+                x.could_match(resource, rel)
+            })
+        })
+        .collect()
+}
+
 /// A baseline: the fingerprints of the findings a team has accepted for now
 /// (`opsgate baseline`), so that only new findings fail.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -97,6 +124,11 @@ pub struct BaselineEntry {
     pub rule: String,
     pub resource: String,
     pub file: String,
+    /// The unit the finding came from (a template, or a Terraform root module): a
+    /// partial scan judges only the entries of the units it scanned. Absent in
+    /// baselines written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
 }
 
 impl Baseline {
@@ -111,6 +143,7 @@ impl Baseline {
                 rule: f.rule.to_string(),
                 resource: f.resource.to_string(),
                 file: f.file.display.clone(),
+                unit: Some(f.unit.to_string()),
             })
             .collect();
         findings.sort_by(|a, b| {
@@ -150,7 +183,8 @@ impl Baseline {
     }
 
     /// Marks findings in the baseline as suppressed; records how many baseline
-    /// entries no longer occur.
+    /// entries the scan covered (`Coverage`: their file and unit were scanned) and
+    /// how many of those no longer occur.
     pub fn apply(&self, result: &mut ScanResult, name: &str) {
         let known: std::collections::HashSet<&str> = self
             .findings
@@ -169,6 +203,14 @@ impl Baseline {
                 }
             }
         }
-        result.baseline = Some((known.len(), known.len() - seen.len()));
+        let covered: std::collections::HashSet<&str> = self
+            .findings
+            .iter()
+            .filter(|e| result.coverage.covers(&e.file, e.unit.as_deref()))
+            .map(|e| e.fingerprint.as_str())
+            .collect();
+        let seen: std::collections::HashSet<&str> = seen.iter().map(|f| f.as_str()).collect();
+        let stale = covered.iter().filter(|f| !seen.contains(**f)).count();
+        result.baseline = Some((covered.len(), stale));
     }
 }

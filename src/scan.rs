@@ -2,7 +2,8 @@
 //! time in parallel, then sorted for deterministic output. `filter` and `report`
 //! run on the result.
 
-use std::path::PathBuf;
+use std::collections::{BTreeSet, HashSet};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -88,7 +89,71 @@ pub struct ScanResult {
     pub skipped: Vec<(String, String)>,
     /// What the scan could not take into account (shown with --verbose).
     pub notes: Vec<String>,
+    /// What the scan covered, for judging a baseline's and the config's entries.
+    pub coverage: Coverage,
     pub elapsed: Duration,
+}
+
+/// What a scan covered. A partial scan (pre-commit passes only the staged files)
+/// says nothing about a baseline entry or an exception of another file or unit:
+/// they are neither matched nor stale.
+#[derive(Debug, Default)]
+pub struct Coverage {
+    /// The paths given, resolved: a folder covers everything below it.
+    given: Vec<PathBuf>,
+    /// The units scanned, by name.
+    units: HashSet<String>,
+    /// Files (as shown) of the resources whose findings were reported.
+    files: HashSet<String>,
+    /// Staged module directories (resolved) checked through their root modules.
+    dirs: HashSet<PathBuf>,
+    /// With `ScanOptions::collect_resources`: each resource whose findings were
+    /// reported, and its file as shown.
+    pub resources: Vec<(String, String)>,
+}
+
+impl Coverage {
+    /// Could a finding in `file`, of `unit` (as shown; None: of any unit), have come
+    /// from this scan?
+    pub fn covers(&self, file: &str, unit: Option<&str>) -> bool {
+        let given = |p: &str| {
+            let resolved = resolve_leniently(Path::new(p));
+            self.given.iter().any(|g| resolved.starts_with(g))
+        };
+        let file_covered = self.files.contains(file)
+            || (!self.dirs.is_empty()
+                && self.dirs.contains(&resolve_leniently(
+                    Path::new(file).parent().unwrap_or(Path::new("")),
+                )))
+            || given(file);
+        file_covered && unit.is_none_or(|u| self.units.contains(u) || given(u))
+    }
+
+    /// Was the whole of `folder` (resolved) scanned?
+    pub fn covers_folder(&self, folder: &Path) -> bool {
+        self.given
+            .iter()
+            .any(|g| g.is_dir() && folder.starts_with(g))
+    }
+}
+
+/// The resolved path of `path`, also when it (or its folder) no longer exists: a
+/// deleted file is still covered by the folder it was in.
+fn resolve_leniently(path: &Path) -> PathBuf {
+    let path = if path.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        path
+    };
+    if let Ok(resolved) = path.canonicalize() {
+        return resolved;
+    }
+    match (path.parent(), path.file_name()) {
+        (Some(parent), Some(name)) => resolve_leniently(parent).join(name),
+        _ => std::env::current_dir()
+            .map(|cwd| discover::clean_path(&cwd.join(path)))
+            .unwrap_or_else(|_| path.to_path_buf()),
+    }
 }
 
 // Boxed findings on purpose (see `ScanResult::findings`).
@@ -102,6 +167,10 @@ enum Outcome {
         errors: Vec<InputError>,
         resources: usize,
         notes: Vec<String>,
+        /// The files of its resources whose findings are reported (as shown).
+        files: Vec<String>,
+        /// With `ScanOptions::collect_resources`: those resources and their files.
+        resource_files: Vec<(String, String)>,
     },
     Failed(InputError),
 }
@@ -151,6 +220,8 @@ pub struct ScanOptions {
     /// Findings keep only their file's name, not its text: for reports that show
     /// no source lines, so that a large scan does not hold every file in memory.
     pub drop_sources: bool,
+    /// Record every resource scanned and its file (`Coverage::resources`).
+    pub collect_resources: bool,
 }
 
 /// How far a running scan is: units to scan (known after discovery) and done.
@@ -173,7 +244,9 @@ pub fn scan(paths: &[PathBuf], policies: &PolicySet) -> ScanResult {
 
 enum Job<'a> {
     Template(&'a Candidate),
-    Terraform(&'a Candidate),
+    /// A root module; with module directories, only their findings are reported
+    /// (staged child modules checked through this root).
+    Terraform(&'a Candidate, Option<&'a BTreeSet<PathBuf>>),
 }
 
 pub fn scan_with(options: &ScanOptions, policies: &PolicySet) -> ScanResult {
@@ -185,13 +258,68 @@ pub fn scan_with(options: &ScanOptions, policies: &PolicySet) -> ScanResult {
             .terraform_dirs
             .retain(|c| !config.excludes(&c.path));
     }
-    let loader = Loader::new(options.limits, discover::Roots::of(&options.paths));
-    let root_modules = terraform_roots(&discovery.terraform_dirs, &loader);
+    // Staged child modules are checked through the root modules of their repository
+    // that call them, so the loader reads (and follows symlinks) within those
+    // repositories as a scan of them would.
+    let staged: Vec<Candidate> = discovery
+        .terraform_dirs
+        .iter()
+        .filter(|c| {
+            discovery
+                .staged_terraform_dirs
+                .contains(&terraform::canonical(&c.path))
+        })
+        .cloned()
+        .collect();
+    let mut root_paths = options.paths.clone();
+    root_paths.extend(
+        staged
+            .iter()
+            .filter_map(|c| discover::repository_root(&terraform::canonical(&c.path))),
+    );
+    let loader = Loader::new(options.limits, discover::Roots::of(&root_paths));
+    let excluded = |p: &Path| options.exclude.as_ref().is_some_and(|c| c.excludes(p));
+    let callers = terraform::callers::roots_calling(&staged, &loader, &excluded);
+    let mut module_dirs: Vec<Candidate> = discovery
+        .terraform_dirs
+        .iter()
+        .filter(|c| {
+            !discovery
+                .staged_terraform_dirs
+                .contains(&loader.canonical(&c.path))
+        })
+        .cloned()
+        .collect();
+    module_dirs.extend(callers.own.iter().cloned());
+    let root_modules = terraform_roots(&module_dirs, &loader);
+    // A root scanned in full already reports its staged modules' findings.
+    let full: HashSet<PathBuf> = root_modules
+        .iter()
+        .map(|c| loader.canonical(&c.path))
+        .collect();
+    let through: Vec<&terraform::callers::Through> = callers
+        .through
+        .iter()
+        .filter(|t| !full.contains(&loader.canonical(&t.root.path)))
+        .collect();
+    let mut terraform_jobs: Vec<(&Candidate, Option<&BTreeSet<PathBuf>>)> = root_modules
+        .into_iter()
+        .map(|c| (c, None))
+        .chain(through.iter().map(|t| (&t.root, Some(&t.modules))))
+        .collect();
+    // In the order of a scan of the whole repository: among equal findings of two
+    // units at one place, the first unit's is kept (below), and with it its
+    // fingerprint.
+    terraform_jobs.sort_by(|a, b| a.0.display.cmp(&b.0.display));
     let jobs: Vec<Job> = discovery
         .files
         .iter()
         .map(Job::Template)
-        .chain(root_modules.into_iter().map(Job::Terraform))
+        .chain(
+            terraform_jobs
+                .into_iter()
+                .map(|(c, only)| Job::Terraform(c, only)),
+        )
         .collect();
     use std::sync::atomic::Ordering::Relaxed;
     if let Some(p) = &options.progress {
@@ -203,10 +331,18 @@ pub fn scan_with(options: &ScanOptions, policies: &PolicySet) -> ScanResult {
             || policies.evaluator(),
             |engine, job| {
                 let mut outcome = match job {
-                    Job::Template(c) => scan_file(c, &loader, policies, engine),
-                    Job::Terraform(c) => {
-                        scan_terraform(c, &loader, &options.terraform, policies, engine)
+                    Job::Template(c) => {
+                        scan_file(c, &loader, policies, engine, options.collect_resources)
                     }
+                    Job::Terraform(c, only) => scan_terraform(
+                        c,
+                        *only,
+                        &loader,
+                        &options.terraform,
+                        policies,
+                        engine,
+                        options.collect_resources,
+                    ),
                 };
                 if options.drop_sources {
                     outcome.drop_sources();
@@ -233,6 +369,16 @@ pub fn scan_with(options: &ScanOptions, policies: &PolicySet) -> ScanResult {
             .map(|(f, m)| InputError::plain(f, m)),
     );
     result.stats.files = discovery.files.len() + discovery.terraform_files;
+    result.notes.extend(callers.notes);
+    result.coverage.given = options
+        .paths
+        .iter()
+        .filter_map(|p| p.canonicalize().ok())
+        .collect();
+    result.coverage.dirs = through
+        .iter()
+        .flat_map(|t| t.modules.iter().cloned())
+        .collect();
     result.stats.skipped += discovery.skipped.len();
     result.skipped.extend(discovery.skipped);
     let total = outcomes
@@ -256,8 +402,13 @@ pub fn scan_with(options: &ScanOptions, policies: &PolicySet) -> ScanResult {
                 mut errors,
                 resources,
                 mut notes,
+                files,
+                mut resource_files,
             } => {
                 result.stats.units += 1;
+                result.coverage.units.insert(unit.clone());
+                result.coverage.files.extend(files);
+                result.coverage.resources.append(&mut resource_files);
                 match format {
                     Format::CloudFormation => result.stats.templates += 1,
                     Format::Terraform => result.stats.modules += 1,
@@ -366,12 +517,16 @@ pub fn terraform_roots<'a>(dirs: &'a [Candidate], loader: &Loader) -> Vec<&'a Ca
     roots
 }
 
+/// `only`: the module directories (resolved) whose findings are reported; None: all.
+#[allow(clippy::too_many_arguments)]
 fn scan_terraform(
     c: &Candidate,
+    only: Option<&BTreeSet<PathBuf>>,
     loader: &Loader,
     options: &TerraformOptions,
     policies: &PolicySet,
     engine: &mut Evaluator,
+    collect_resources: bool,
 ) -> Outcome {
     let (unit, errors) = terraform::normalise(&c.path, loader, options);
     loader.release(&c.path);
@@ -379,7 +534,17 @@ fn scan_terraform(
         .into_iter()
         .map(|(src, e)| InputError::load(src, e))
         .collect();
-    evaluate_unit(unit, errors, policies, engine)
+    let in_modules = |file: &str| {
+        let dir = Path::new(file)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty());
+        only.is_some_and(|dirs| dirs.contains(&loader.canonical(dir.unwrap_or(Path::new(".")))))
+    };
+    let keep: Option<&dyn Fn(&str) -> bool> = match only {
+        Some(_) => Some(&in_modules),
+        None => None,
+    };
+    evaluate_unit(unit, errors, policies, engine, keep, collect_resources)
 }
 
 fn scan_file(
@@ -387,20 +552,24 @@ fn scan_file(
     loader: &Loader,
     policies: &PolicySet,
     engine: &mut Evaluator,
+    collect_resources: bool,
 ) -> Outcome {
     match load_unit(c, loader) {
-        Loaded::Unit(u, e) => evaluate_unit(u, e, policies, engine),
+        Loaded::Unit(u, e) => evaluate_unit(u, e, policies, engine, None, collect_resources),
         Loaded::Skipped(why) => Outcome::Skipped(c.display.clone(), why),
         Loaded::Failed(e) => Outcome::Failed(e),
     }
 }
 
-/// evaluate → locate for one unit.
+/// evaluate → locate for one unit. With `keep`, only the findings in the files it
+/// keeps (as shown) are reported; the policies still see the whole unit.
 fn evaluate_unit(
     mut unit: Unit,
     mut errors: Vec<InputError>,
     policies: &PolicySet,
     engine: &mut Evaluator,
+    keep: Option<&dyn Fn(&str) -> bool>,
+    collect_resources: bool,
 ) -> Outcome {
     let (raw, policy_errors) = policies.evaluate(engine, &mut unit);
     errors.extend(
@@ -463,13 +632,51 @@ fn evaluate_unit(
         }));
     }
     crate::suppress::apply(&unit, &mut findings, policies);
+    // Whether each file (as shown) is kept, asked once per file.
+    let mut kept_files: std::collections::HashMap<String, bool> = Default::default();
+    let mut kept = |file: &str| match keep {
+        None => true,
+        Some(keep) => match kept_files.get(file) {
+            Some(k) => *k,
+            None => *kept_files.entry(file.to_string()).or_insert(keep(file)),
+        },
+    };
+    let mut resources = 0;
+    let mut resource_files = Vec::new();
+    for (name, res) in &unit.resources {
+        if kept(res.file.display.as_str()) {
+            resources += 1;
+            if collect_resources {
+                resource_files.push((name.clone(), res.file.display.clone()));
+            }
+        }
+    }
+    if keep.is_some() {
+        findings.retain(|f| kept(f.file.display.as_str()));
+    }
+    let mut files: Vec<String> = kept_files
+        .iter()
+        .filter(|(_, k)| **k)
+        .map(|(f, _)| f.clone())
+        .collect();
+    if keep.is_none() {
+        files = unit
+            .resources
+            .values()
+            .map(|r| r.file.display.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+    }
     Outcome::Scanned {
         unit: unit.name.clone(),
         format: unit.format,
         findings,
         errors,
-        resources: unit.resources.len(),
+        resources,
         notes: std::mem::take(&mut unit.notes),
+        files,
+        resource_files,
     }
 }
 

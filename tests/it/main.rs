@@ -12,6 +12,7 @@ mod bytecode_semantics;
 mod cli;
 mod corpus_smoke;
 mod docs;
+mod finding_texts;
 mod fuzz_regressions;
 mod human_output;
 mod limits;
@@ -22,6 +23,7 @@ mod properties;
 mod report_formats;
 mod robustness;
 mod runtime_table;
+mod staged_modules;
 mod terraform;
 #[cfg(unix)]
 mod untrusted;

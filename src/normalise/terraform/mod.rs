@@ -2,6 +2,7 @@
 //! registry) child modules expanded into it with their inputs, values evaluated as
 //! far as the configuration allows (`eval`), edges for every reference.
 
+pub mod callers;
 pub mod config;
 pub mod eval;
 mod inputs;
