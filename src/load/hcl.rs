@@ -22,6 +22,14 @@ pub fn parse_with(text: &str, limits: &Limits) -> Result<Body, LoadError> {
     }
     hcl_edit::parser::parse_body(text).map_err(|e| {
         let offset = e.location().offset().min(text.len());
+        if text
+            .get(offset..)
+            .is_some_and(|rest| rest.trim().is_empty())
+        {
+            if let Some(unclosed) = unclosed_at_end(text) {
+                return unclosed;
+            }
+        }
         let message = if e.message().contains("nesting depth") {
             "nesting deeper than 64 levels, the HCL parser's fixed limit \
              (max_depth cannot raise it)"
@@ -34,27 +42,39 @@ pub fn parse_with(text: &str, limits: &Limits) -> Result<Body, LoadError> {
 }
 
 /// Where HCL text nests deeper than `max` (brackets, parentheses, template
-/// interpolations and chains of unary operators), if it does. A lexical scan:
-/// strings, heredocs and comments are skipped, so text inside them does not count.
+/// interpolations and chains of unary operators), if it does.
 fn too_deep(text: &str, max: usize) -> Option<usize> {
-    #[derive(PartialEq)]
-    enum Ctx {
-        /// `{`, `[`, `(`, or `${` / `%{` inside a template: code until its closer.
-        Code(u8),
-        /// A quoted template string.
-        Str,
-        /// A heredoc, until a line that is its marker.
-        Heredoc(String),
-    }
+    scan(text, max, false).err()
+}
+
+/// What is still open where a lexical scan of HCL text ends.
+#[derive(Debug, PartialEq)]
+enum Ctx {
+    /// `{`, `[`, `(`: code until its closer.
+    Code(u8),
+    /// `${` / `%{` inside a template: code until its `}`.
+    Interpolation,
+    /// A quoted template string.
+    Str,
+    /// A heredoc, until a line that is its marker.
+    Heredoc(String),
+}
+
+/// A lexical scan of HCL text: strings, heredocs and comments are skipped, so text
+/// inside them does not count. Returns what is open at the end (each with the
+/// offset where it opens), or `Err(offset)` where the nesting passes `max`. With
+/// `strict`, a closer that does not match the innermost bracket is ignored (so the
+/// bracket it leaves open is the one reported); without, it closes it anyway.
+fn scan(text: &str, max: usize, strict: bool) -> Result<Vec<(Ctx, usize)>, usize> {
     let b = text.as_bytes();
-    let mut stack: Vec<Ctx> = Vec::new();
+    let mut stack: Vec<(Ctx, usize)> = Vec::new();
     let mut depth = 0usize;
     let mut unary_run = 0usize;
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
         match stack.last() {
-            Some(Ctx::Str) => {
+            Some((Ctx::Str, _)) => {
                 match c {
                     b'\\' => i += 1,
                     b'"' => {
@@ -64,9 +84,9 @@ fn too_deep(text: &str, max: usize) -> Option<usize> {
                         if b.get(i.wrapping_sub(1)) != Some(&c) {
                             depth += 1;
                             if depth > max {
-                                return Some(i);
+                                return Err(i);
                             }
-                            stack.push(Ctx::Code(b'}'));
+                            stack.push((Ctx::Interpolation, i));
                         }
                         i += 1;
                     }
@@ -79,7 +99,7 @@ fn too_deep(text: &str, max: usize) -> Option<usize> {
                 i += 1;
                 continue;
             }
-            Some(Ctx::Heredoc(marker)) => {
+            Some((Ctx::Heredoc(marker), _)) => {
                 if c == b'\n' {
                     let line_end = text[i + 1..].find('\n').map_or(b.len(), |n| i + 1 + n);
                     if text[i + 1..line_end].trim() == marker {
@@ -91,9 +111,9 @@ fn too_deep(text: &str, max: usize) -> Option<usize> {
                     if b.get(i.wrapping_sub(1)) != Some(&c) {
                         depth += 1;
                         if depth > max {
-                            return Some(i);
+                            return Err(i);
                         }
-                        stack.push(Ctx::Code(b'}'));
+                        stack.push((Ctx::Interpolation, i));
                     }
                     i += 1;
                 }
@@ -116,7 +136,7 @@ fn too_deep(text: &str, max: usize) -> Option<usize> {
                 i = text[i + 2..].find("*/").map_or(b.len(), |n| i + 2 + n + 2);
                 continue;
             }
-            b'"' => stack.push(Ctx::Str),
+            b'"' => stack.push((Ctx::Str, i)),
             b'<' if b.get(i + 1) == Some(&b'<') => {
                 let mut j = i + 2;
                 if b.get(j) == Some(&b'-') {
@@ -127,7 +147,7 @@ fn too_deep(text: &str, max: usize) -> Option<usize> {
                     j += 1;
                 }
                 if j > start {
-                    stack.push(Ctx::Heredoc(text[start..j].to_string()));
+                    stack.push((Ctx::Heredoc(text[start..j].to_string()), i));
                     // The body starts on the next line.
                     i = text[j..].find('\n').map_or(b.len(), |n| j + n);
                     continue;
@@ -136,16 +156,24 @@ fn too_deep(text: &str, max: usize) -> Option<usize> {
             b'{' | b'[' | b'(' => {
                 depth += 1;
                 if depth > max {
-                    return Some(i);
+                    return Err(i);
                 }
-                stack.push(Ctx::Code(match c {
-                    b'{' => b'}',
-                    b'[' => b']',
-                    _ => b')',
-                }));
+                stack.push((
+                    Ctx::Code(match c {
+                        b'{' => b'}',
+                        b'[' => b']',
+                        _ => b')',
+                    }),
+                    i,
+                ));
             }
             b'}' | b']' | b')' => {
-                if matches!(stack.last(), Some(Ctx::Code(_))) {
+                let closes = match stack.last() {
+                    Some((Ctx::Code(closer), _)) => !strict || *closer == c,
+                    Some((Ctx::Interpolation, _)) => !strict || c == b'}',
+                    _ => false,
+                };
+                if closes {
                     stack.pop();
                     depth = depth.saturating_sub(1);
                 }
@@ -156,14 +184,74 @@ fn too_deep(text: &str, max: usize) -> Option<usize> {
         if c == b'!' || c == b'-' {
             unary_run += 1;
             if depth + unary_run > max {
-                return Some(i);
+                return Err(i);
             }
         } else if !c.is_ascii_whitespace() {
             unary_run = 0;
         }
         i += 1;
     }
-    None
+    Ok(stack)
+}
+
+/// The error for a parse error at the end of `text` when something is still open
+/// there: the parser reports where the text ran out, past the last line, while
+/// the cause is the block, bracket, string or heredoc left open, so that is what
+/// the error points at.
+fn unclosed_at_end(text: &str) -> Option<LoadError> {
+    let open = scan(text, usize::MAX, true).ok()?;
+    let (ctx, at) = open.last()?;
+    let at = *at;
+    let (span, message) = match ctx {
+        Ctx::Code(b'}') => {
+            let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            let header = text[line_start..at].trim();
+            let is_block = header
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && !header.ends_with(['=', '(', '[', ',', ':', '?', '>', '{']);
+            if is_block {
+                let line = &text[line_start..at];
+                let start = line_start + (line.len() - line.trim_start().len());
+                (
+                    Span::new(start, at + 1),
+                    "this block is never closed; expected `}` before the end of the file",
+                )
+            } else {
+                (
+                    Span::new(at, at + 1),
+                    "this object `{` is never closed; expected `}` before the end of the file",
+                )
+            }
+        }
+        Ctx::Code(b']') => (
+            Span::new(at, at + 1),
+            "this list `[` is never closed; expected `]` before the end of the file",
+        ),
+        Ctx::Code(_) => (
+            Span::new(at, at + 1),
+            "this `(` is never closed; expected `)` before the end of the file",
+        ),
+        Ctx::Interpolation => (
+            Span::new(at, at + 2),
+            "this template interpolation is never closed; expected `}` before the end of the file",
+        ),
+        Ctx::Str => (
+            Span::new(at, at + 1),
+            "this string is never closed; expected `\"` before the end of the line",
+        ),
+        Ctx::Heredoc(marker) => {
+            let end = text[at..].find(['\n', '\r']).map_or(text.len(), |n| at + n);
+            return Some(LoadError::at(
+                Span::new(at, end),
+                format!(
+                    "invalid HCL: this heredoc is never closed; expected a line `{marker}` before the end of the file"
+                ),
+            ));
+        }
+    };
+    Some(LoadError::at(span, format!("invalid HCL: {message}")))
 }
 
 /// Problems with the spans of a parsed body over its `text` (empty: none): every
