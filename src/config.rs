@@ -745,7 +745,6 @@ expires = 2027-03-31
             "rule OPS-ORG-001 has no parameter `required_tag`; did you mean `required_tags`?"
         );
         let c = cfg("[rules.\"OPS-ORG-001\"]\nowner = [\"Owner\"]\n").unwrap();
-        let c = cfg("[rules.\"OPS-ORG-001\"]\nrequired_tag = [\"Owner\"]\n").unwrap();
         let e = c.check_rules(&rules).unwrap_err();
         assert_eq!(
             e.message,

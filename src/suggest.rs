@@ -2,7 +2,8 @@
 //! module paths), by edit distance, so that an error names one candidate instead of
 //! printing the whole list.
 
-/// The candidate closest to `word` (case-insensitive Levenshtein distance), if it is
+/// The candidate closest to `word` (case-insensitive edit distance, a swap of two
+/// neighbouring characters counting as one edit), if it is
 /// close enough to be a typo: at most a quarter of the longer name's length (at
 /// least 1) edits away. Ties go to the first candidate given.
 pub fn nearest<'a, I>(word: &str, candidates: I) -> Option<&'a str>
@@ -12,7 +13,7 @@ where
     let word = word.to_lowercase();
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
-        let distance = strsim::levenshtein(&word, &c.to_lowercase());
+        let distance = strsim::damerau_levenshtein(&word, &c.to_lowercase());
         let limit = (word.chars().count().max(c.chars().count()) / 4).max(1);
         if distance <= limit && best.is_none_or(|(d, _)| distance < d) {
             best = Some((distance, c));
@@ -48,6 +49,7 @@ mod tests {
         assert_eq!(nearest("fail_onn", keys), Some("fail_on"));
         assert_eq!(nearest("failon", keys), Some("fail_on"));
         assert_eq!(nearest("colour", keys), None);
+        assert_eq!(nearest("wroker", ["worker", "network"]), Some("worker"));
         assert_eq!(hint("exclud", keys, " (none)"), "; did you mean `exclude`?");
         assert_eq!(hint("zzz", keys, " (none)"), " (none)");
     }

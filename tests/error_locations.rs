@@ -167,7 +167,7 @@ fn an_unclosed_hcl_block_bracket_or_heredoc_points_at_what_is_left_open() {
                 "call/main.tf",
                 2,
                 15,
-                "invalid HCL: this `(` is never closed; expected `)` before the end of the file"
+                "invalid HCL: this `(` is not closed; expected `)` before the `}` on line 5"
             ),
             error(
                 "heredoc/main.tf",
@@ -230,7 +230,7 @@ fn a_rego_syntax_error_is_located_in_the_policy_with_regorus_message() {
             error(
                 "policies/operand.rego",
                 7,
-                11,
+                12,
                 "left out, it cannot be parsed: expecting expression"
             ),
             error(
@@ -254,7 +254,7 @@ fn a_rego_syntax_error_is_located_in_the_policy_with_regorus_message() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(
-        stderr.contains("╭─[policies/operand.rego:7:11]"),
+        stderr.contains("╭─[policies/operand.rego:7:12]"),
         "{stderr}"
     );
     assert!(!stderr.contains("-->"), "{stderr}");

@@ -962,6 +962,47 @@ fn read_policy_dir(
 }
 
 #[cfg(test)]
+mod location_tests {
+    use super::*;
+
+    #[test]
+    fn regorus_positions_become_byte_offsets_and_causes() {
+        let error = "prefix:\n--> p.rego:2:9\n  |\n2 | \tx := 1 1\n  |        ^\nerror: expecting identifier";
+        assert_eq!(
+            regorus_location(error),
+            Some((("p.rego".to_string(), 2, 9), "expecting identifier"))
+        );
+        // A tab is four columns.
+        assert_eq!(rego_offset("package p\n\tx := 1 1\n", 2, 12), Some(18));
+        let text = "package p\n\nx := [1, # open\n  2\n\ny := 3\n";
+        let (span, message) = rego_cause(
+            text,
+            text.find("y :=").unwrap(),
+            "expecting `]` while parsing array",
+        );
+        assert_eq!(span, Span::new(16, 17));
+        assert_eq!(
+            message,
+            "this `[` is never closed (expecting `]` while parsing array)"
+        );
+        let text = "package p\n\nx if {\n  input.a == # what?\n\n}\n";
+        let (span, message) = rego_cause(text, text.rfind('}').unwrap(), "expecting expression");
+        assert_eq!(span, Span::new(30, 30));
+        assert_eq!(&text[..30], "package p\n\nx if {\n  input.a ==");
+        assert_eq!(message, "expecting expression");
+        let set = PolicyError::regorus(
+            "p.rego",
+            "left out: \n--> other.rego:1:1\nerror: x",
+            &[("p.rego".into(), "package p\n".into())],
+        );
+        assert_eq!(
+            (set.span, set.message.as_str()),
+            (None, "left out: \n--> other.rego:1:1\nerror: x")
+        );
+    }
+}
+
+#[cfg(test)]
 mod metadata_table_tests {
     use super::*;
 

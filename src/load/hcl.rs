@@ -22,13 +22,8 @@ pub fn parse_with(text: &str, limits: &Limits) -> Result<Body, LoadError> {
     }
     hcl_edit::parser::parse_body(text).map_err(|e| {
         let offset = e.location().offset().min(text.len());
-        if text
-            .get(offset..)
-            .is_some_and(|rest| rest.trim().is_empty())
-        {
-            if let Some(unclosed) = unclosed_at_end(text) {
-                return unclosed;
-            }
+        if let Some(unclosed) = unclosed(text, offset) {
+            return unclosed;
         }
         let message = if e.message().contains("nesting depth") {
             "nesting deeper than 64 levels, the HCL parser's fixed limit \
@@ -194,64 +189,93 @@ fn scan(text: &str, max: usize, strict: bool) -> Result<Vec<(Ctx, usize)>, usize
     Ok(stack)
 }
 
-/// The error for a parse error at the end of `text` when something is still open
-/// there: the parser reports where the text ran out, past the last line, while
-/// the cause is the block, bracket, string or heredoc left open, so that is what
-/// the error points at.
-fn unclosed_at_end(text: &str) -> Option<LoadError> {
+/// The error for a parse error at `offset` when something left open is its cause:
+/// the parser reports the closer that does not fit (a `}` where a `)` is missing),
+/// where the text ran out (past the last line) or the construct it could not
+/// finish, while the cause is the block, bracket, string or heredoc left open, so
+/// that is what the error points at. A heredoc without its end line swallows the
+/// rest of the file, wherever the parser stops.
+fn unclosed(text: &str, offset: usize) -> Option<LoadError> {
+    if let Some(found @ (b'}' | b']' | b')')) = text.as_bytes().get(offset).copied() {
+        let before = scan(text.get(..offset)?, usize::MAX, true).ok()?;
+        let expected = match before.last() {
+            Some((Ctx::Code(c), _)) => Some(*c),
+            Some((Ctx::Interpolation, _)) => Some(b'}'),
+            _ => None,
+        };
+        if let Some((ctx, at)) = before
+            .last()
+            .filter(|_| expected.is_some_and(|e| e != found))
+        {
+            return Some(left_open(text, ctx, *at, Some(offset)));
+        }
+    }
     let open = scan(text, usize::MAX, true).ok()?;
-    let (ctx, at) = open.last()?;
-    let at = *at;
-    let (span, message) = match ctx {
+    let (Some((_, outermost)), Some((ctx, at))) = (open.first(), open.last()) else {
+        return None;
+    };
+    // The parser may stop anywhere inside what is left open (it backtracks to the
+    // attribute or block it could not finish); an error before it is another one.
+    let region = text[..*outermost].rfind('\n').map_or(0, |i| i + 1);
+    (offset >= region || matches!(ctx, Ctx::Heredoc(_))).then(|| left_open(text, ctx, *at, None))
+}
+
+/// "this … is never closed", on what `ctx` opens at `at`; `found` is where a
+/// closer that does not fit it was found instead (None: the end of the file).
+fn left_open(text: &str, ctx: &Ctx, at: usize, found: Option<usize>) -> LoadError {
+    let (until, state) = match found {
+        Some(f) => (
+            format!(
+                "before the `{}` on line {}",
+                &text[f..f + 1],
+                text[..f].matches('\n').count() + 1
+            ),
+            "not closed",
+        ),
+        None => ("before the end of the file".to_string(), "never closed"),
+    };
+    let (span, what, closer) = match ctx {
         Ctx::Code(b'}') => {
             let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-            let header = text[line_start..at].trim();
+            let line = &text[line_start..at];
+            let header = line.trim();
             let is_block = header
                 .chars()
                 .next()
                 .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
                 && !header.ends_with(['=', '(', '[', ',', ':', '?', '>', '{']);
             if is_block {
-                let line = &text[line_start..at];
+                // The block's header: from its keyword to its `{`.
                 let start = line_start + (line.len() - line.trim_start().len());
-                (
-                    Span::new(start, at + 1),
-                    "this block is never closed; expected `}` before the end of the file",
-                )
+                (Span::new(start, at + 1), "block", "`}`".to_string())
             } else {
-                (
-                    Span::new(at, at + 1),
-                    "this object `{` is never closed; expected `}` before the end of the file",
-                )
+                (Span::new(at, at + 1), "object `{`", "`}`".to_string())
             }
         }
-        Ctx::Code(b']') => (
-            Span::new(at, at + 1),
-            "this list `[` is never closed; expected `]` before the end of the file",
-        ),
-        Ctx::Code(_) => (
-            Span::new(at, at + 1),
-            "this `(` is never closed; expected `)` before the end of the file",
-        ),
+        Ctx::Code(b']') => (Span::new(at, at + 1), "list `[`", "`]`".to_string()),
+        Ctx::Code(_) => (Span::new(at, at + 1), "`(`", "`)`".to_string()),
         Ctx::Interpolation => (
             Span::new(at, at + 2),
-            "this template interpolation is never closed; expected `}` before the end of the file",
+            "template interpolation",
+            "`}`".to_string(),
         ),
-        Ctx::Str => (
-            Span::new(at, at + 1),
-            "this string is never closed; expected `\"` before the end of the line",
-        ),
+        Ctx::Str => (Span::new(at, at + 1), "string", "`\"`".to_string()),
         Ctx::Heredoc(marker) => {
             let end = text[at..].find(['\n', '\r']).map_or(text.len(), |n| at + n);
-            return Some(LoadError::at(
-                Span::new(at, end),
-                format!(
-                    "invalid HCL: this heredoc is never closed; expected a line `{marker}` before the end of the file"
-                ),
-            ));
+            (Span::new(at, end), "heredoc", format!("a line `{marker}`"))
         }
     };
-    Some(LoadError::at(span, format!("invalid HCL: {message}")))
+    let mut error = LoadError::at(
+        span,
+        format!("invalid HCL: this {what} is {state}; expected {closer} {until}"),
+    );
+    if let Some(f) = found {
+        error.related.push((
+            Span::new(f, f + 1),
+            format!("`{}` found here", &text[f..f + 1]),
+        ));
+    }
+    error
 }
 
 /// Problems with the spans of a parsed body over its `text` (empty: none): every
@@ -479,6 +503,41 @@ mod tests {
         let err = parse("resource \"a\" \"b\" {\n  x = [1, 2\n}\n").unwrap_err();
         assert!(err.message.starts_with("invalid HCL"), "{}", err.message);
         assert!(err.span.is_some());
+    }
+
+    #[test]
+    fn what_is_left_open_is_pointed_at() {
+        let at = |text: &str| {
+            let e = parse(text).unwrap_err();
+            let span = e.span.unwrap();
+            (text[span.start..span.end].to_string(), e.message)
+        };
+        assert_eq!(
+            at("variable \"a\" {\n  default = 1\n"),
+            (
+                "variable \"a\" {".to_string(),
+                "invalid HCL: this block is never closed; expected `}` before the end of the file"
+                    .to_string()
+            )
+        );
+        assert_eq!(
+            at("locals {\n  x = {\n    a = 1\n").0,
+            "{",
+            "an object's brace"
+        );
+        assert_eq!(at("x = \"${var.a").0, "${");
+        assert_eq!(at("x = <<EOT\nabc\n").0, "<<EOT");
+        // `[` closed by a `}`: the list is what is left open.
+        let e = parse("locals {\n  x = [1, 2\n}\n").unwrap_err();
+        assert_eq!(e.span, Some(Span::new(15, 16)), "{}", e.message);
+        assert_eq!(
+            e.message,
+            "invalid HCL: this list `[` is not closed; expected `]` before the `}` on line 3"
+        );
+        assert_eq!(
+            e.related,
+            vec![(Span::new(21, 22), "`}` found here".to_string())]
+        );
     }
 
     #[test]

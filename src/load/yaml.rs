@@ -690,6 +690,27 @@ mod tests {
     }
 
     #[test]
+    fn an_unclosed_flow_collection_is_pointed_at_not_the_end_of_the_file() {
+        let text = "a: !Sub &x [1, {b: 2}\n\n# done\n";
+        let err = parse(text).unwrap_err();
+        assert_eq!(err.span, Some(Span::new(11, 12)), "{}", err.message);
+        assert_eq!(
+            err.message,
+            "invalid YAML: this flow sequence is never closed; expected `,` or `]` before the end of the file"
+        );
+        let err = parse("a: {b: [1, 2]\nc: 3\n").unwrap_err();
+        assert_eq!(
+            err.related,
+            vec![(
+                Span::new(3, 4),
+                "in the flow mapping that starts here".to_string()
+            )]
+        );
+        let err = parse("a: 'x\n").unwrap_err();
+        assert_eq!(err.span, Some(Span::new(3, 4)));
+    }
+
+    #[test]
     fn syntax_errors_are_located() {
         let err = parse("a: [1, 2\nb: 3\n").unwrap_err();
         assert!(err.span.is_some());
