@@ -4,7 +4,7 @@
 
 /// The candidate closest to `word` (case-insensitive edit distance, a swap of two
 /// neighbouring characters counting as one edit), if it is
-/// close enough to be a typo: at most a quarter of the longer name's length (at
+/// close enough to be a typo: at most a fifth of the longer name's length (at
 /// least 1) edits away. Ties go to the first candidate given.
 pub fn nearest<'a, I>(word: &str, candidates: I) -> Option<&'a str>
 where
@@ -14,7 +14,7 @@ where
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
         let distance = strsim::damerau_levenshtein(&word, &c.to_lowercase());
-        let limit = (word.chars().count().max(c.chars().count()) / 4).max(1);
+        let limit = (word.chars().count().max(c.chars().count()) / 5).max(1);
         if distance <= limit && best.is_none_or(|(d, _)| distance < d) {
             best = Some((distance, c));
         }
@@ -45,6 +45,7 @@ mod tests {
         assert_eq!(nearest("ops-dep-001", ids), Some("OPS-DEP-001"));
         assert_eq!(nearest("OPS-TEL-0010", ids), Some("OPS-TEL-001"));
         assert_eq!(nearest("ACME-1", ids), None);
+        assert_eq!(nearest("OPS-NOPE-001", ids), None);
         let keys = ["fail_on", "exclude", "policy_dirs"];
         assert_eq!(nearest("fail_onn", keys), Some("fail_on"));
         assert_eq!(nearest("failon", keys), Some("fail_on"));

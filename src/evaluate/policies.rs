@@ -316,13 +316,19 @@ fn rego_offset(text: &str, line: usize, column: usize) -> Option<usize> {
         text.match_indices('\n').nth(line - 2)?.0 + 1
     };
     let mut col = 1;
+    let mut offset = text.len();
     for (i, b) in text[start..].bytes().enumerate() {
         if col >= column || b == b'\n' {
-            return Some(start + i);
+            offset = start + i;
+            break;
         }
         col += if b == b'\t' { 4 } else { 1 };
     }
-    Some(text.len())
+    // On a character boundary, whatever the column says.
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    Some(offset)
 }
 
 /// Where a Rego syntax error's cause is, and what to say. Regorus points at the

@@ -226,8 +226,9 @@ impl Builder<'_> {
         });
         if info.ends_with("found unexpected end of stream") && info.contains("quoted scalar") {
             // The parser's mark is the opening quote.
+            let quote = self.text.get(at..).and_then(|t| t.chars().next());
             return LoadError::at(
-                Span::new(at, at + 1),
+                Span::new(at, at + quote.map_or(0, char::len_utf8)),
                 "invalid YAML: this quoted string is never closed (the file ends inside it)",
             );
         }
