@@ -346,8 +346,12 @@ pub fn run() -> i32 {
                     policy_errors(&set)
                 }
                 None => {
-                    let ids: Vec<&str> = set.rules.iter().map(|r| r.meta.id.as_str()).collect();
-                    eprintln!("error: no rule `{rule}`; the rules are: {}", ids.join(", "));
+                    let hint = crate::suggest::hint(
+                        &rule,
+                        set.rules.iter().map(|r| r.meta.id.as_str()),
+                        "; `opsgate rules` lists them",
+                    );
+                    eprintln!("error: no rule `{rule}`{hint}");
                     EXIT_ERRORS
                 }
             }
@@ -364,12 +368,27 @@ pub fn run() -> i32 {
 
 fn policy_errors(set: &PolicySet) -> i32 {
     for e in &set.errors {
-        eprintln!("error: {}: {}", e.file, e.message);
+        let e = crate::scan::InputError::policy(e);
+        eprint!(
+            "{}",
+            report::human::render_input_error(&e, &stderr_options())
+        );
     }
     if set.errors.is_empty() {
         EXIT_CLEAN
     } else {
         EXIT_ERRORS
+    }
+}
+
+/// How diagnostics are rendered on stderr (outside a scan's report).
+fn stderr_options() -> HumanOptions {
+    HumanOptions {
+        color: std::io::stderr().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        quiet: false,
+        verbose: false,
+        width: terminal_width(),
     }
 }
 
@@ -435,14 +454,10 @@ fn show_config_error(e: ConfigError) -> i32 {
         message: e.message,
         related: vec![],
     };
-    let opts = HumanOptions {
-        color: std::io::stderr().is_terminal()
-            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-        quiet: false,
-        verbose: false,
-        width: terminal_width(),
-    };
-    eprint!("{}", report::human::render_input_error(&err, &opts));
+    eprint!(
+        "{}",
+        report::human::render_input_error(&err, &stderr_options())
+    );
     EXIT_ERRORS
 }
 

@@ -281,7 +281,7 @@ pub fn parse(file: Arc<SourceFile>, root: PathBuf) -> Result<Config, ConfigError
         message,
     };
     let raw: Raw = toml::from_str(&file.text)
-        .map_err(|e| err(e.span().and_then(span), e.message().trim().to_string()))?;
+        .map_err(|e| err(e.span().and_then(span), toml_message(e.message())))?;
     let mut config = Config {
         file: Some(file.clone()),
         root: root.clone(),
@@ -334,12 +334,12 @@ pub fn parse(file: Arc<SourceFile>, root: PathBuf) -> Result<Config, ConfigError
             .map(|i| i..i + id.len())
             .unwrap_or(0..0);
         let Some(table) = value.as_table().filter(|_| id_upper.contains('-')) else {
-            return Err(err(
-                span(at),
-                format!(
-                    "unknown key `rules.{id}`; [rules] takes disable, severity and a table per rule id"
-                ),
-            ));
+            let hint = crate::suggest::hint(
+                id,
+                ["disable", "severity"],
+                "; [rules] takes disable, severity and a table per rule id",
+            );
+            return Err(err(span(at), format!("unknown key `rules.{id}`{hint}")));
         };
         let mut params = serde_json::Map::new();
         for (k, v) in table {
@@ -430,28 +430,34 @@ impl Config {
         for (id, param, at) in &self.rule_refs {
             let upper = id.to_ascii_uppercase();
             let Some(params) = rules.get(&upper) else {
-                let near: Vec<&str> = rules.keys().map(String::as_str).collect();
+                let hint = crate::suggest::hint(
+                    id,
+                    rules.keys().map(String::as_str),
+                    "; `opsgate rules` lists them",
+                );
                 return Err(ConfigError {
                     file: file.clone(),
                     span: span(at.clone()),
-                    message: format!(
-                        "unknown rule `{id}` (opsgate rules lists them; e.g. {})",
-                        near.iter().take(3).copied().collect::<Vec<_>>().join(", ")
-                    ),
+                    message: format!("unknown rule `{id}`{hint}"),
                 });
             };
             if let Some(p) = param {
                 if !params.contains(p) {
+                    let near = crate::suggest::nearest(p, params.iter().map(String::as_str));
                     return Err(ConfigError {
                         file: file.clone(),
                         span: span(at.clone()),
-                        message: if params.is_empty() {
-                            format!("rule {upper} has no parameters (`{p}` given)")
-                        } else {
-                            format!(
+                        message: match near {
+                            _ if params.is_empty() => {
+                                format!("rule {upper} has no parameters (`{p}` given)")
+                            }
+                            Some(near) => format!(
+                                "rule {upper} has no parameter `{p}`; did you mean `{near}`?"
+                            ),
+                            None => format!(
                                 "rule {upper} has no parameter `{p}`; its parameters are {}",
                                 params.join(", ")
-                            )
+                            ),
                         },
                     });
                 }
@@ -481,6 +487,26 @@ impl Config {
             .map(|p| p.to_string_lossy().replace('\\', "/"))
             .unwrap_or_else(|_| file.to_string())
     }
+}
+
+/// toml's message, with serde's "unknown field `x`, expected one of `a`, `b`, …"
+/// (the whole list) turned into "unknown key `x`; did you mean `a`?".
+fn toml_message(message: &str) -> String {
+    let message = message.trim();
+    let Some(rest) = message.strip_prefix("unknown field `") else {
+        return message.to_string();
+    };
+    let Some((field, expected)) = rest.split_once('`') else {
+        return message.to_string();
+    };
+    // The expected names are the backquoted words after the field.
+    let names: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    let hint = crate::suggest::hint(
+        field,
+        names,
+        "; the README's \"Adopting it on an existing repository\" lists the keys",
+    );
+    format!("unknown key `{field}`{hint}")
 }
 
 type Located = (Range<usize>, String);
@@ -645,7 +671,7 @@ expires = 2027-03-31
     fn errors_point_at_their_line() {
         let e = cfg("fail_on = \"low\"\nfail_onn = \"high\"\n").unwrap_err();
         assert!(
-            e.message.contains("unknown field `fail_onn`"),
+            e.message == "unknown key `fail_onn`; did you mean `fail_on`?",
             "{}",
             e.message
         );
@@ -662,6 +688,29 @@ expires = 2027-03-31
     }
 
     #[test]
+    fn unknown_keys_suggest_the_nearest_not_the_whole_list() {
+        let e = cfg("\n[limits]\nmax_dept = 3\n").unwrap_err();
+        assert_eq!(
+            e.message,
+            "unknown key `max_dept`; did you mean `max_depth`?"
+        );
+        assert_eq!(line_of(&e), 3);
+        let e = cfg("[rules]\ndisabel = [\"OPS-TEL-001\"]\n").unwrap_err();
+        assert_eq!(
+            e.message,
+            "unknown key `rules.disabel`; did you mean `disable`?"
+        );
+        let e = cfg("[[exceptions]]\nrule = \"OPS-DEP-001\"\nresource = \"*\"\nreason = \"r\"\nowners = \"o\"\nexpires = 2027-01-01\n").unwrap_err();
+        assert_eq!(e.message, "unknown key `owners`; did you mean `owner`?");
+        assert_eq!(line_of(&e), 5);
+        let e = cfg("colour = true\n").unwrap_err();
+        assert_eq!(
+            e.message,
+            "unknown key `colour`; the README's \"Adopting it on an existing repository\" lists the keys"
+        );
+    }
+
+    #[test]
     fn unknown_rules_and_parameters_are_errors() {
         let c = cfg("[rules]\ndisable = [\"OPS-TEL-999\"]\n").unwrap();
         let rules: BTreeMap<String, Vec<String>> = [
@@ -670,15 +719,42 @@ expires = 2027-03-31
         ]
         .into();
         let e = c.check_rules(&rules).unwrap_err();
-        assert!(e.message.contains("unknown rule `OPS-TEL-999`"));
+        assert_eq!(
+            e.message,
+            "unknown rule `OPS-TEL-999`; `opsgate rules` lists them"
+        );
+        assert_eq!(line_of(&e), 2);
+        let c = cfg("[rules]\nseverity = { \"OPS-TEL-01\" = \"low\" }\n").unwrap();
+        let e = c.check_rules(&rules).unwrap_err();
+        assert_eq!(
+            e.message,
+            "unknown rule `OPS-TEL-01`; did you mean `OPS-TEL-001`?"
+        );
+        assert_eq!(line_of(&e), 2);
+        let c = cfg("forbid_inline_ignores = [\"OPS-ORG-01\"]\n").unwrap();
+        let e = c.check_rules(&rules).unwrap_err();
+        assert_eq!(
+            e.message,
+            "unknown rule `OPS-ORG-01`; did you mean `OPS-ORG-001`?"
+        );
+        let c = cfg("[[exceptions]]\nrule = \"OPS-TEL-0001\"\nresource = \"*\"\nreason = \"r\"\nowner = \"o\"\nexpires = 2027-01-01\n").unwrap();
+        let e = c.check_rules(&rules).unwrap_err();
+        assert_eq!(
+            e.message,
+            "unknown rule `OPS-TEL-0001`; did you mean `OPS-TEL-001`?"
+        );
         assert_eq!(line_of(&e), 2);
         let c = cfg("[rules.\"OPS-ORG-001\"]\nrequired_tag = [\"Owner\"]\n").unwrap();
         let e = c.check_rules(&rules).unwrap_err();
-        assert!(
-            e.message
-                .contains("no parameter `required_tag`; its parameters are required_tags"),
-            "{}",
-            e.message
+        assert_eq!(
+            e.message,
+            "rule OPS-ORG-001 has no parameter `required_tag`; did you mean `required_tags`?"
+        );
+        let c = cfg("[rules.\"OPS-ORG-001\"]\nowner = [\"Owner\"]\n").unwrap();
+        let e = c.check_rules(&rules).unwrap_err();
+        assert_eq!(
+            e.message,
+            "rule OPS-ORG-001 has no parameter `owner`; its parameters are required_tags"
         );
     }
 }

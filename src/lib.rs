@@ -19,4 +19,5 @@ pub mod normalise;
 pub mod report;
 pub mod scan;
 pub mod source;
+pub mod suggest;
 pub mod suppress;

@@ -42,6 +42,17 @@ impl InputError {
         }
     }
 
+    /// A policy's error, located in the policy when it says where.
+    pub fn policy(e: &crate::evaluate::PolicyError) -> InputError {
+        InputError {
+            file: e.file.clone(),
+            source: e.source.clone(),
+            span: e.span,
+            message: e.message.clone(),
+            related: vec![],
+        }
+    }
+
     fn load(source: Arc<SourceFile>, e: LoadError) -> InputError {
         InputError {
             file: source.display.clone(),
@@ -356,12 +367,9 @@ pub fn scan_with(options: &ScanOptions, policies: &PolicySet) -> ScanResult {
         .collect();
 
     let mut result = ScanResult::default();
-    result.errors.extend(
-        policies
-            .errors
-            .iter()
-            .map(|e| InputError::plain(&e.file, &e.message)),
-    );
+    result
+        .errors
+        .extend(policies.errors.iter().map(InputError::policy));
     result.errors.extend(
         discovery
             .errors
@@ -572,11 +580,7 @@ fn evaluate_unit(
     collect_resources: bool,
 ) -> Outcome {
     let (raw, policy_errors) = policies.evaluate(engine, &mut unit);
-    errors.extend(
-        policy_errors
-            .into_iter()
-            .map(|e| InputError::plain(e.file, e.message)),
-    );
+    errors.extend(policy_errors.iter().map(InputError::policy));
     let mut findings = Vec::with_capacity(raw.len());
     let unit_name: Arc<str> = unit.name.as_str().into();
     // A resource's name, type and CDK path, shared by its findings.

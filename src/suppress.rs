@@ -162,8 +162,13 @@ pub fn apply(unit: &Unit, findings: &mut Vec<Box<Finding>>, policies: &PolicySet
     for ig in &ignores {
         let rule = policies.rule(&ig.rule);
         let message = if rule.is_none() {
+            let hint = crate::suggest::hint(
+                &ig.rule,
+                policies.rules.iter().map(|r| r.meta.id.as_str()),
+                " (`opsgate rules` lists them)",
+            );
             format!(
-                "opsgate:ignore names `{}`, which is not a rule (opsgate rules lists them)",
+                "opsgate:ignore names `{}`, which is not a rule{hint}",
                 ig.rule
             )
         } else if ig.reason.is_none() {

@@ -115,10 +115,7 @@ impl PolicySet {
                 slot => match compiled.prepared() {
                     Ok(prepared) => slot.insert(Worker::of(prepared)),
                     Err(e) => {
-                        errors.push(PolicyError {
-                            file: rule.file.clone(),
-                            message: e.to_string(),
-                        });
+                        errors.push(PolicyError::new(&rule.file, e));
                         continue;
                     }
                 },
@@ -141,10 +138,7 @@ impl PolicySet {
                     }
                     findings.append(&mut f);
                 }
-                Err(message) => errors.push(PolicyError {
-                    file: rule.file.clone(),
-                    message,
-                }),
+                Err(message) => errors.push(PolicyError::new(&rule.file, message)),
             }
         }
         (findings, errors)
@@ -187,14 +181,14 @@ fn outside_kinds(rule: &Rule, findings: &[RawFinding], input: &Value) -> Option<
     } else {
         format!("kind {kind}, which its metadata `kinds` does not list")
     };
-    Some(PolicyError {
-        file: rule.file.clone(),
-        message: format!(
+    Some(PolicyError::new(
+        &rule.file,
+        format!(
             "{} reported `{}` of {what}; opsgate evaluates a rule only on units that \
              have one of its kinds or types, so add it",
             rule.meta.id, f.resource
         ),
-    })
+    ))
 }
 
 fn parse_findings(rule_index: usize, json: J) -> Result<Vec<RawFinding>, String> {

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value as J};
 
 use crate::finding::Severity;
+use crate::source::{SourceFile, Span};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_policies.rs"));
@@ -247,10 +248,199 @@ fn meta_rule() -> Rule {
 }
 
 /// A policy that could not be loaded or that failed while evaluating.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct PolicyError {
     pub file: String,
     pub message: String,
+    /// The module's text, when the error points into it (a syntax error).
+    pub source: Option<Arc<SourceFile>>,
+    pub span: Option<Span>,
+}
+
+impl PolicyError {
+    pub fn new(file: impl Into<String>, message: impl Into<String>) -> PolicyError {
+        PolicyError {
+            file: file.into(),
+            message: message.into(),
+            ..Default::default()
+        }
+    }
+
+    /// An error about one of `modules` (file, text), whose text holds a regorus
+    /// error. Regorus writes its location into the text (`\n--> file:line:col\n…
+    /// | ^\nerror: message`); that becomes the span, and the message is what came
+    /// before it and regorus' own message, so the error is shown like every other
+    /// input error.
+    fn regorus(file: &str, error: &str, modules: &[(String, String)]) -> PolicyError {
+        let located = regorus_location(error).and_then(|(at, message)| {
+            let (module, text) = modules.iter().find(|(f, _)| *f == at.0)?;
+            let offset = rego_offset(text, at.1, at.2)?;
+            Some((module, text, offset, message))
+        });
+        let Some((module, text, offset, message)) = located else {
+            return PolicyError::new(file, error.trim());
+        };
+        let (span, message) = rego_cause(text, offset, message);
+        let before = error[..error.find("--> ").unwrap_or(0)].trim();
+        PolicyError {
+            file: module.clone(),
+            message: if before.is_empty() {
+                message
+            } else {
+                format!("{before} {message}")
+            },
+            source: Some(Arc::new(SourceFile::new(module.clone(), text.as_str()))),
+            span: Some(span),
+        }
+    }
+}
+
+/// ((file, line, column), message) of a regorus error text.
+fn regorus_location(error: &str) -> Option<((String, usize, usize), &str)> {
+    let rest = &error[error.find("--> ")? + 4..];
+    let (place, rest) = rest.split_once('\n')?;
+    let mut parts = place.rsplitn(3, ':');
+    let column = parts.next()?.trim().parse().ok()?;
+    let line = parts.next()?.parse().ok()?;
+    let file = parts.next()?.to_string();
+    let message = rest[rest.find("\nerror: ")? + 8..].trim();
+    (!message.is_empty()).then_some(((file, line, column), message))
+}
+
+/// The byte offset of regorus' 1-based `line` and `column` (it counts a tab as four
+/// columns, every other byte as one).
+fn rego_offset(text: &str, line: usize, column: usize) -> Option<usize> {
+    let start = if line <= 1 {
+        0
+    } else {
+        text.match_indices('\n').nth(line - 2)?.0 + 1
+    };
+    let mut col = 1;
+    let mut offset = text.len();
+    for (i, b) in text[start..].bytes().enumerate() {
+        if col >= column || b == b'\n' {
+            offset = start + i;
+            break;
+        }
+        col += if b == b'\t' { 4 } else { 1 };
+    }
+    // On a character boundary, whatever the column says.
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    Some(offset)
+}
+
+/// Where a Rego syntax error's cause is, and what to say. Regorus points at the
+/// token where it gave up, which for a missing closer or operand is the first token
+/// of a later line: a bracket left open to the end of the module is pointed at
+/// itself; otherwise a token that starts its line moves back to just after the
+/// previous token, where the expected text was missing.
+fn rego_cause(text: &str, offset: usize, message: &str) -> (Span, String) {
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    if message.starts_with("expecting") && text[line_start..offset].trim().is_empty() {
+        let closer = message
+            .strip_prefix("expecting `")
+            .and_then(|m| m.chars().next());
+        let open = rego_unclosed(text);
+        let innermost = open.iter().rev().find(|(at, _)| *at < offset);
+        if let Some((at, c)) = innermost.filter(|(_, c)| Some(*c) == closer) {
+            let opener = match c {
+                '}' => '{',
+                ']' => '[',
+                _ => '(',
+            };
+            return (
+                Span::new(*at, at + 1),
+                format!("this `{opener}` is never closed ({message})"),
+            );
+        }
+        if let Some(end) = previous_token_end(text, line_start) {
+            return (Span::new(end, end), message.to_string());
+        }
+    }
+    let end = text[offset..]
+        .chars()
+        .next()
+        .map_or(offset, |c| offset + c.len_utf8());
+    (Span::new(offset, end), message.to_string())
+}
+
+/// The end of the last code before the line that starts at `line_start` (comments
+/// and blank lines skipped).
+fn previous_token_end(text: &str, line_start: usize) -> Option<usize> {
+    let mut line_end = line_start.checked_sub(1)?;
+    loop {
+        let start = text[..line_end].rfind('\n').map_or(0, |i| i + 1);
+        let line = &text[start..line_end];
+        let code = line_comment_start(line).map_or(line, |c| &line[..c]);
+        let code = code.trim_end();
+        if !code.is_empty() {
+            return Some(start + code.len());
+        }
+        line_end = start.checked_sub(1)?;
+    }
+}
+
+/// Where a `#` comment starts in one line of Rego (not inside a string).
+fn line_comment_start(line: &str) -> Option<usize> {
+    let b = line.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'#' => return Some(i),
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'`' => {
+                i += 1;
+                while i < b.len() && b[i] != b'`' {
+                    i += 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Brackets of a Rego module still open at its end: (offset, the closer expected).
+/// Strings, raw strings and comments are skipped.
+fn rego_unclosed(text: &str) -> Vec<(usize, char)> {
+    let b = text.as_bytes();
+    let mut open: Vec<(usize, char)> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'#' => {
+                i = text[i..].find('\n').map_or(b.len(), |n| i + n);
+            }
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' && b[i] != b'\n' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'`' => {
+                i = text[i + 1..].find('`').map_or(b.len(), |n| i + 1 + n);
+            }
+            b'{' => open.push((i, '}')),
+            b'[' => open.push((i, ']')),
+            b'(' => open.push((i, ')')),
+            c @ (b'}' | b']' | b')') => {
+                if open.last().is_some_and(|(_, closer)| *closer as u8 == c) {
+                    open.pop();
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    open
 }
 
 /// Where policies come from, besides the built-ins.
@@ -365,13 +555,13 @@ impl PolicySet {
             match c {
                 Ok(Some(rule)) => {
                     if let Some(other) = rules.iter().find(|r| r.meta.id == rule.meta.id) {
-                        errors.push(PolicyError {
-                            file: rule.file.clone(),
-                            message: format!(
+                        errors.push(PolicyError::new(
+                            &rule.file,
+                            format!(
                                 "rule id {} is already defined by {}",
                                 rule.meta.id, other.file
                             ),
-                        });
+                        ));
                         continue;
                     }
                     rules.push(rule);
@@ -524,10 +714,7 @@ fn library_engine(libraries: &[Package], data: Value, errors: &mut Vec<PolicyErr
     let mut engine = Engine::new();
     engine.set_rego_v0(false);
     if let Err(e) = engine.add_data(data) {
-        errors.push(PolicyError {
-            file: "data".into(),
-            message: e.to_string(),
-        });
+        errors.push(PolicyError::new("data", e.to_string()));
     }
     for p in libraries {
         let mut candidate = engine.clone();
@@ -538,10 +725,11 @@ fn library_engine(libraries: &[Package], data: Value, errors: &mut Vec<PolicyErr
         });
         match added.and_then(|_| candidate.eval_query("true".into(), false).map(drop)) {
             Ok(()) => engine = candidate,
-            Err(e) => errors.push(PolicyError {
-                file: p.modules[0].file.clone(),
-                message: format!("left out, it cannot be compiled: {e}"),
-            }),
+            Err(e) => errors.push(PolicyError::regorus(
+                &p.modules[0].file,
+                &format!("left out, it cannot be compiled: {e}"),
+                &p.sources(),
+            )),
         }
     }
     engine
@@ -557,10 +745,7 @@ fn compile_rule(
     timer: ExecutionTimerConfig,
 ) -> Result<Option<Rule>, PolicyError> {
     let file = package.modules[0].file.clone();
-    let error = |message: String| PolicyError {
-        file: file.clone(),
-        message,
-    };
+    let error = |message: String| PolicyError::regorus(&file, &message, &package.sources());
     let modules = package.sources();
     let builtin = package.modules.iter().all(|m| m.builtin);
     let known = builtin
@@ -669,7 +854,7 @@ fn prepare(
     for (file, text) in modules {
         engine
             .add_policy(file.clone(), text.clone())
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| format!("left out, it cannot be parsed: {e}"))?;
     }
     engine.set_input(Value::from(empty_input()));
     let meta = match engine.eval_rule(format!("{package}.metadata")) {
@@ -737,10 +922,7 @@ fn add_source(
             Ok(v) => {
                 data.insert(stem.to_string(), v);
             }
-            Err(e) => errors.push(PolicyError {
-                file: path.to_string(),
-                message: format!("invalid JSON: {e}"),
-            }),
+            Err(e) => errors.push(PolicyError::new(path, format!("invalid JSON: {e}"))),
         }
     }
 }
@@ -753,10 +935,10 @@ fn read_policy_dir(
     errors: &mut Vec<PolicyError>,
 ) {
     if !dir.is_dir() {
-        errors.push(PolicyError {
-            file: dir.display().to_string(),
-            message: "policy directory does not exist or is not a directory".into(),
-        });
+        errors.push(PolicyError::new(
+            dir.display().to_string(),
+            "policy directory does not exist or is not a directory",
+        ));
         return;
     }
     let mut files: Vec<_> = walkdir::WalkDir::new(dir)
@@ -765,10 +947,7 @@ fn read_policy_dir(
         .filter_map(|e| match e {
             Ok(e) => Some(e),
             Err(err) => {
-                errors.push(PolicyError {
-                    file: dir.display().to_string(),
-                    message: err.to_string(),
-                });
+                errors.push(PolicyError::new(dir.display().to_string(), err.to_string()));
                 None
             }
         })
@@ -783,11 +962,49 @@ fn read_policy_dir(
         }
         match std::fs::read_to_string(f.path()) {
             Ok(text) => add_source(&display, &text, include_tests, modules, data, errors),
-            Err(e) => errors.push(PolicyError {
-                file: display,
-                message: format!("cannot read: {e}"),
-            }),
+            Err(e) => errors.push(PolicyError::new(display, format!("cannot read: {e}"))),
         }
+    }
+}
+
+#[cfg(test)]
+mod location_tests {
+    use super::*;
+
+    #[test]
+    fn regorus_positions_become_byte_offsets_and_causes() {
+        let error = "prefix:\n--> p.rego:2:9\n  |\n2 | \tx := 1 1\n  |        ^\nerror: expecting identifier";
+        assert_eq!(
+            regorus_location(error),
+            Some((("p.rego".to_string(), 2, 9), "expecting identifier"))
+        );
+        // A tab is four columns.
+        assert_eq!(rego_offset("package p\n\tx := 1 1\n", 2, 12), Some(18));
+        let text = "package p\n\nx := [1, # open\n  2\n\ny := 3\n";
+        let (span, message) = rego_cause(
+            text,
+            text.find("y :=").unwrap(),
+            "expecting `]` while parsing array",
+        );
+        assert_eq!(span, Span::new(16, 17));
+        assert_eq!(
+            message,
+            "this `[` is never closed (expecting `]` while parsing array)"
+        );
+        let text = "package p\n\nx if {\n  input.a == # what?\n\n}\n";
+        let (span, message) = rego_cause(text, text.rfind('}').unwrap(), "expecting expression");
+        assert_eq!(span, Span::new(30, 30));
+        assert_eq!(&text[..30], "package p\n\nx if {\n  input.a ==");
+        assert_eq!(message, "expecting expression");
+        let set = PolicyError::regorus(
+            "p.rego",
+            "left out: \n--> other.rego:1:1\nerror: x",
+            &[("p.rego".into(), "package p\n".into())],
+        );
+        assert_eq!(
+            (set.span, set.message.as_str()),
+            (None, "left out: \n--> other.rego:1:1\nerror: x")
+        );
     }
 }
 

@@ -22,6 +22,9 @@ pub fn parse_with(text: &str, limits: &Limits) -> Result<Body, LoadError> {
     }
     hcl_edit::parser::parse_body(text).map_err(|e| {
         let offset = e.location().offset().min(text.len());
+        if let Some(unclosed) = unclosed(text, offset) {
+            return unclosed;
+        }
         let message = if e.message().contains("nesting depth") {
             "nesting deeper than 64 levels, the HCL parser's fixed limit \
              (max_depth cannot raise it)"
@@ -34,27 +37,39 @@ pub fn parse_with(text: &str, limits: &Limits) -> Result<Body, LoadError> {
 }
 
 /// Where HCL text nests deeper than `max` (brackets, parentheses, template
-/// interpolations and chains of unary operators), if it does. A lexical scan:
-/// strings, heredocs and comments are skipped, so text inside them does not count.
+/// interpolations and chains of unary operators), if it does.
 fn too_deep(text: &str, max: usize) -> Option<usize> {
-    #[derive(PartialEq)]
-    enum Ctx {
-        /// `{`, `[`, `(`, or `${` / `%{` inside a template: code until its closer.
-        Code(u8),
-        /// A quoted template string.
-        Str,
-        /// A heredoc, until a line that is its marker.
-        Heredoc(String),
-    }
+    scan(text, max, false).err()
+}
+
+/// What is still open where a lexical scan of HCL text ends.
+#[derive(Debug, PartialEq)]
+enum Ctx {
+    /// `{`, `[`, `(`: code until its closer.
+    Code(u8),
+    /// `${` / `%{` inside a template: code until its `}`.
+    Interpolation,
+    /// A quoted template string.
+    Str,
+    /// A heredoc, until a line that is its marker.
+    Heredoc(String),
+}
+
+/// A lexical scan of HCL text: strings, heredocs and comments are skipped, so text
+/// inside them does not count. Returns what is open at the end (each with the
+/// offset where it opens), or `Err(offset)` where the nesting passes `max`. With
+/// `strict`, a closer that does not match the innermost bracket is ignored (so the
+/// bracket it leaves open is the one reported); without, it closes it anyway.
+fn scan(text: &str, max: usize, strict: bool) -> Result<Vec<(Ctx, usize)>, usize> {
     let b = text.as_bytes();
-    let mut stack: Vec<Ctx> = Vec::new();
+    let mut stack: Vec<(Ctx, usize)> = Vec::new();
     let mut depth = 0usize;
     let mut unary_run = 0usize;
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
         match stack.last() {
-            Some(Ctx::Str) => {
+            Some((Ctx::Str, _)) => {
                 match c {
                     b'\\' => i += 1,
                     b'"' => {
@@ -64,9 +79,9 @@ fn too_deep(text: &str, max: usize) -> Option<usize> {
                         if b.get(i.wrapping_sub(1)) != Some(&c) {
                             depth += 1;
                             if depth > max {
-                                return Some(i);
+                                return Err(i);
                             }
-                            stack.push(Ctx::Code(b'}'));
+                            stack.push((Ctx::Interpolation, i));
                         }
                         i += 1;
                     }
@@ -79,7 +94,7 @@ fn too_deep(text: &str, max: usize) -> Option<usize> {
                 i += 1;
                 continue;
             }
-            Some(Ctx::Heredoc(marker)) => {
+            Some((Ctx::Heredoc(marker), _)) => {
                 if c == b'\n' {
                     let line_end = text[i + 1..].find('\n').map_or(b.len(), |n| i + 1 + n);
                     if text[i + 1..line_end].trim() == marker {
@@ -91,9 +106,9 @@ fn too_deep(text: &str, max: usize) -> Option<usize> {
                     if b.get(i.wrapping_sub(1)) != Some(&c) {
                         depth += 1;
                         if depth > max {
-                            return Some(i);
+                            return Err(i);
                         }
-                        stack.push(Ctx::Code(b'}'));
+                        stack.push((Ctx::Interpolation, i));
                     }
                     i += 1;
                 }
@@ -116,7 +131,7 @@ fn too_deep(text: &str, max: usize) -> Option<usize> {
                 i = text[i + 2..].find("*/").map_or(b.len(), |n| i + 2 + n + 2);
                 continue;
             }
-            b'"' => stack.push(Ctx::Str),
+            b'"' => stack.push((Ctx::Str, i)),
             b'<' if b.get(i + 1) == Some(&b'<') => {
                 let mut j = i + 2;
                 if b.get(j) == Some(&b'-') {
@@ -127,7 +142,7 @@ fn too_deep(text: &str, max: usize) -> Option<usize> {
                     j += 1;
                 }
                 if j > start {
-                    stack.push(Ctx::Heredoc(text[start..j].to_string()));
+                    stack.push((Ctx::Heredoc(text[start..j].to_string()), i));
                     // The body starts on the next line.
                     i = text[j..].find('\n').map_or(b.len(), |n| j + n);
                     continue;
@@ -136,16 +151,24 @@ fn too_deep(text: &str, max: usize) -> Option<usize> {
             b'{' | b'[' | b'(' => {
                 depth += 1;
                 if depth > max {
-                    return Some(i);
+                    return Err(i);
                 }
-                stack.push(Ctx::Code(match c {
-                    b'{' => b'}',
-                    b'[' => b']',
-                    _ => b')',
-                }));
+                stack.push((
+                    Ctx::Code(match c {
+                        b'{' => b'}',
+                        b'[' => b']',
+                        _ => b')',
+                    }),
+                    i,
+                ));
             }
             b'}' | b']' | b')' => {
-                if matches!(stack.last(), Some(Ctx::Code(_))) {
+                let closes = match stack.last() {
+                    Some((Ctx::Code(closer), _)) => !strict || *closer == c,
+                    Some((Ctx::Interpolation, _)) => !strict || c == b'}',
+                    _ => false,
+                };
+                if closes {
                     stack.pop();
                     depth = depth.saturating_sub(1);
                 }
@@ -156,14 +179,103 @@ fn too_deep(text: &str, max: usize) -> Option<usize> {
         if c == b'!' || c == b'-' {
             unary_run += 1;
             if depth + unary_run > max {
-                return Some(i);
+                return Err(i);
             }
         } else if !c.is_ascii_whitespace() {
             unary_run = 0;
         }
         i += 1;
     }
-    None
+    Ok(stack)
+}
+
+/// The error for a parse error at `offset` when something left open is its cause:
+/// the parser reports the closer that does not fit (a `}` where a `)` is missing),
+/// where the text ran out (past the last line) or the construct it could not
+/// finish, while the cause is the block, bracket, string or heredoc left open, so
+/// that is what the error points at. A heredoc without its end line swallows the
+/// rest of the file, wherever the parser stops.
+fn unclosed(text: &str, offset: usize) -> Option<LoadError> {
+    if let Some(found @ (b'}' | b']' | b')')) = text.as_bytes().get(offset).copied() {
+        let before = scan(text.get(..offset)?, usize::MAX, true).ok()?;
+        let expected = match before.last() {
+            Some((Ctx::Code(c), _)) => Some(*c),
+            Some((Ctx::Interpolation, _)) => Some(b'}'),
+            _ => None,
+        };
+        if let Some((ctx, at)) = before
+            .last()
+            .filter(|_| expected.is_some_and(|e| e != found))
+        {
+            return Some(left_open(text, ctx, *at, Some(offset)));
+        }
+    }
+    let open = scan(text, usize::MAX, true).ok()?;
+    let (Some((_, outermost)), Some((ctx, at))) = (open.first(), open.last()) else {
+        return None;
+    };
+    // The parser may stop anywhere inside what is left open (it backtracks to the
+    // attribute or block it could not finish); an error before it is another one.
+    let region = text[..*outermost].rfind('\n').map_or(0, |i| i + 1);
+    (offset >= region || matches!(ctx, Ctx::Heredoc(_))).then(|| left_open(text, ctx, *at, None))
+}
+
+/// "this … is never closed", on what `ctx` opens at `at`; `found` is where a
+/// closer that does not fit it was found instead (None: the end of the file).
+fn left_open(text: &str, ctx: &Ctx, at: usize, found: Option<usize>) -> LoadError {
+    let (until, state) = match found {
+        Some(f) => (
+            format!(
+                "before the `{}` on line {}",
+                &text[f..f + 1],
+                text[..f].matches('\n').count() + 1
+            ),
+            "not closed",
+        ),
+        None => ("before the end of the file".to_string(), "never closed"),
+    };
+    let (span, what, closer) = match ctx {
+        Ctx::Code(b'}') => {
+            let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            let line = &text[line_start..at];
+            let header = line.trim();
+            let is_block = header
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && !header.ends_with(['=', '(', '[', ',', ':', '?', '>', '{']);
+            if is_block {
+                // The block's header: from its keyword to its `{`.
+                let start = line_start + (line.len() - line.trim_start().len());
+                (Span::new(start, at + 1), "block", "`}`".to_string())
+            } else {
+                (Span::new(at, at + 1), "object `{`", "`}`".to_string())
+            }
+        }
+        Ctx::Code(b']') => (Span::new(at, at + 1), "list `[`", "`]`".to_string()),
+        Ctx::Code(_) => (Span::new(at, at + 1), "`(`", "`)`".to_string()),
+        Ctx::Interpolation => (
+            Span::new(at, at + 2),
+            "template interpolation",
+            "`}`".to_string(),
+        ),
+        Ctx::Str => (Span::new(at, at + 1), "string", "`\"`".to_string()),
+        Ctx::Heredoc(marker) => {
+            let end = text[at..].find(['\n', '\r']).map_or(text.len(), |n| at + n);
+            (Span::new(at, end), "heredoc", format!("a line `{marker}`"))
+        }
+    };
+    let mut error = LoadError::at(
+        span,
+        format!("invalid HCL: this {what} is {state}; expected {closer} {until}"),
+    );
+    if let Some(f) = found {
+        error.related.push((
+            Span::new(f, f + 1),
+            format!("`{}` found here", &text[f..f + 1]),
+        ));
+    }
+    error
 }
 
 /// Problems with the spans of a parsed body over its `text` (empty: none): every
@@ -391,6 +503,41 @@ mod tests {
         let err = parse("resource \"a\" \"b\" {\n  x = [1, 2\n}\n").unwrap_err();
         assert!(err.message.starts_with("invalid HCL"), "{}", err.message);
         assert!(err.span.is_some());
+    }
+
+    #[test]
+    fn what_is_left_open_is_pointed_at() {
+        let at = |text: &str| {
+            let e = parse(text).unwrap_err();
+            let span = e.span.unwrap();
+            (text[span.start..span.end].to_string(), e.message)
+        };
+        assert_eq!(
+            at("variable \"a\" {\n  default = 1\n"),
+            (
+                "variable \"a\" {".to_string(),
+                "invalid HCL: this block is never closed; expected `}` before the end of the file"
+                    .to_string()
+            )
+        );
+        assert_eq!(
+            at("locals {\n  x = {\n    a = 1\n").0,
+            "{",
+            "an object's brace"
+        );
+        assert_eq!(at("x = \"${var.a").0, "${");
+        assert_eq!(at("x = <<EOT\nabc\n").0, "<<EOT");
+        // `[` closed by a `}`: the list is what is left open.
+        let e = parse("locals {\n  x = [1, 2\n}\n").unwrap_err();
+        assert_eq!(e.span, Some(Span::new(15, 16)), "{}", e.message);
+        assert_eq!(
+            e.message,
+            "invalid HCL: this list `[` is not closed; expected `]` before the `}` on line 3"
+        );
+        assert_eq!(
+            e.related,
+            vec![(Span::new(21, 22), "`}` found here".to_string())]
+        );
     }
 
     #[test]

@@ -39,14 +39,7 @@ pub fn parse_with(text: &str, limits: &Limits) -> Result<Option<Node>, LoadError
             }
             Err(e) => {
                 let at = offsets.byte(e.marker().index());
-                let message = if e.info() == "recursion limit exceeded" {
-                    "YAML flow collections ([…], {…}) nested deeper than 255 levels, \
-                     the YAML parser's fixed limit (max_depth cannot raise it)"
-                        .to_string()
-                } else {
-                    format!("invalid YAML: {}", e.info())
-                };
-                return Err(LoadError::at(Span::new(at, at), message));
+                return Err(builder.syntax_error(e.info(), at));
             }
         }
     }
@@ -80,12 +73,16 @@ impl CharOffsets {
 enum Frame {
     Seq {
         start: usize,
+        /// Where its `[` is, for a flow sequence.
+        open: Option<usize>,
         anchor: usize,
         tag: Option<(String, Span)>,
         items: Vec<Node>,
     },
     Map {
         start: usize,
+        /// Where its `{` is, for a flow mapping.
+        open: Option<usize>,
         anchor: usize,
         tag: Option<(String, Span)>,
         entries: Vec<Entry>,
@@ -125,6 +122,7 @@ impl Builder<'_> {
             Event::SequenceStart(anchor, tag) => {
                 self.push(Frame::Seq {
                     start: span.start,
+                    open: self.flow_opener(span, b'['),
                     anchor,
                     tag: tag.map(|t| (tag_name(&t), span)),
                     items: Vec::new(),
@@ -134,6 +132,7 @@ impl Builder<'_> {
             Event::MappingStart(anchor, tag) => {
                 self.push(Frame::Map {
                     start: span.start,
+                    open: self.flow_opener(span, b'{'),
                     anchor,
                     tag: tag.map(|t| (tag_name(&t), span)),
                     entries: Vec::new(),
@@ -148,6 +147,7 @@ impl Builder<'_> {
                     anchor,
                     tag,
                     items,
+                    ..
                 }) => {
                     let end = collection_end(span, items.last().map(|n| n.span.end));
                     let node = Node::new(Span::new(start, end), Value::Seq(items));
@@ -197,6 +197,57 @@ impl Builder<'_> {
             Event::StreamStart | Event::StreamEnd | Event::DocumentStart(_) | Event::Nothing => {
                 Ok(false)
             }
+        }
+    }
+
+    /// A flow collection's start event ends just after its `{` / `[` (after any
+    /// anchor and tag); a block collection's does not.
+    fn flow_opener(&self, span: Span, bracket: u8) -> Option<usize> {
+        let at = span.end.checked_sub(1)?;
+        (self.text.as_bytes().get(at) == Some(&bracket)).then_some(at)
+    }
+
+    /// The error for the parser's message `info` at byte `at`. The parser reports an
+    /// unclosed flow collection where it ran out of text, past the last line: the
+    /// collection's own `{` / `[` is pointed at instead; an error inside an open flow
+    /// collection also names where it starts.
+    fn syntax_error(&self, info: &str, at: usize) -> LoadError {
+        if info == "recursion limit exceeded" {
+            return LoadError::at(
+                Span::new(at, at),
+                "YAML flow collections ([…], {…}) nested deeper than 255 levels, \
+                 the YAML parser's fixed limit (max_depth cannot raise it)",
+            );
+        }
+        let open_flow = self.stack.iter().rev().find_map(|f| match f {
+            Frame::Seq { open: Some(o), .. } => Some((*o, "sequence", ']')),
+            Frame::Map { open: Some(o), .. } => Some((*o, "mapping", '}')),
+            _ => None,
+        });
+        if info.ends_with("found unexpected end of stream") && info.contains("quoted scalar") {
+            // The parser's mark is the opening quote.
+            let quote = self.text.get(at..).and_then(|t| t.chars().next());
+            return LoadError::at(
+                Span::new(at, at + quote.map_or(0, char::len_utf8)),
+                "invalid YAML: this quoted string is never closed (the file ends inside it)",
+            );
+        }
+        match open_flow {
+            Some((open, what, closer)) if only_comments_after(self.text, at) => LoadError::at(
+                Span::new(open, open + 1),
+                format!(
+                    "invalid YAML: this flow {what} is never closed; expected `,` or `{closer}` before the end of the file"
+                ),
+            ),
+            Some((open, what, _)) => LoadError {
+                message: format!("invalid YAML: {info}"),
+                span: Some(Span::new(at, at)),
+                related: vec![(
+                    Span::new(open, open + 1),
+                    format!("in the flow {what} that starts here"),
+                )],
+            },
+            None => LoadError::at(Span::new(at, at), format!("invalid YAML: {info}")),
         }
     }
 
@@ -263,6 +314,14 @@ impl Builder<'_> {
             }
         }
     }
+}
+
+/// Whether nothing but blank lines and comments follows byte `at`.
+fn only_comments_after(text: &str, at: usize) -> bool {
+    text.get(at..).is_some_and(|rest| {
+        rest.lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    })
 }
 
 /// Where a collection ends: a flow collection's end event is its closing bracket;
@@ -629,6 +688,27 @@ mod tests {
                 .to_json(),
             serde_json::json!(["x", "y"])
         );
+    }
+
+    #[test]
+    fn an_unclosed_flow_collection_is_pointed_at_not_the_end_of_the_file() {
+        let text = "a: !Sub &x [1, {b: 2}\n\n# done\n";
+        let err = parse(text).unwrap_err();
+        assert_eq!(err.span, Some(Span::new(11, 12)), "{}", err.message);
+        assert_eq!(
+            err.message,
+            "invalid YAML: this flow sequence is never closed; expected `,` or `]` before the end of the file"
+        );
+        let err = parse("a: {b: [1, 2]\nc: 3\n").unwrap_err();
+        assert_eq!(
+            err.related,
+            vec![(
+                Span::new(3, 4),
+                "in the flow mapping that starts here".to_string()
+            )]
+        );
+        let err = parse("a: 'x\n").unwrap_err();
+        assert_eq!(err.span, Some(Span::new(3, 4)));
     }
 
     #[test]

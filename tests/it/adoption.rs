@@ -254,8 +254,21 @@ fn config_errors_point_at_the_line() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("t.yaml"), ALARMS_YAML).unwrap();
     for (toml, line, says) in [
-        ("fail_on = \"high\"\nfail_onn = 1\n", 2, "unknown field `fail_onn`"),
-        ("\n[rules]\ndisable = [\"OPS-NOPE-001\"]\n", 3, "unknown rule `OPS-NOPE-001`"),
+        (
+            "fail_on = \"high\"\nfail_onn = 1\n",
+            2,
+            "unknown key `fail_onn`; did you mean `fail_on`?",
+        ),
+        (
+            "\n[rules]\ndisable = [\"OPS-NOPE-001\"]\n",
+            3,
+            "unknown rule `OPS-NOPE-001`; `opsgate rules` lists them",
+        ),
+        (
+            "\n[rules]\ndisable = [\"OPS-EVT-01\"]\n",
+            3,
+            "unknown rule `OPS-EVT-01`; did you mean `OPS-EVT-001`?",
+        ),
         (
             "[rules.\"OPS-EVO-001\"]\nmin_days = 30\n",
             2,

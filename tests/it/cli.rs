@@ -87,11 +87,15 @@ fn input_errors_exit_2_and_other_files_are_still_scanned() {
     let errors = report["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 1);
     assert!(errors[0]["file"].as_str().unwrap().ends_with("bad.yaml"));
-    assert_eq!(errors[0]["line"], 4);
-    assert!(errors[0]["message"]
-        .as_str()
-        .unwrap()
-        .starts_with("invalid YAML"));
+    // At the `[` left open, not past the end of the file.
+    assert_eq!(
+        (&errors[0]["line"], &errors[0]["column"]),
+        (&J::from(3), &J::from(6))
+    );
+    assert_eq!(
+        errors[0]["message"],
+        "invalid YAML: this flow sequence is never closed; expected `,` or `]` before the end of the file"
+    );
     assert!(report["findings"]
         .as_array()
         .unwrap()

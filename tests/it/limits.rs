@@ -317,7 +317,11 @@ fn bad_limit_values_are_located_config_errors() {
         ("eval_timeout = \"forever\"", "eval_timeout"),
         ("eval_timeout = 0", "out of range"),
         ("eval_timeout = \"10 fortnights\"", "unknown time unit"),
-        ("max_files = 3", "unknown field `max_files`"),
+        ("max_files = 3", "unknown key `max_files`"),
+        (
+            "max_dept = 3",
+            "unknown key `max_dept`; did you mean `max_depth`?",
+        ),
     ];
     for (line, expected) in cases {
         let dir = tempfile::tempdir().unwrap();

@@ -12,6 +12,7 @@ mod bytecode_semantics;
 mod cli;
 mod corpus_smoke;
 mod docs;
+mod error_locations;
 mod finding_texts;
 mod fuzz_regressions;
 mod human_output;

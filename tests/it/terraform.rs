@@ -252,9 +252,13 @@ fn hcl_errors_are_located_and_the_rest_of_the_module_is_checked() {
     let (unit, errors) = normalise(dir.path(), &Loader::default(), &TerraformOptions::default());
     assert_eq!(errors.len(), 1);
     assert!(errors[0].0.display.ends_with("bad.tf"));
-    assert!(errors[0].1.message.starts_with("invalid HCL"));
+    assert_eq!(
+        errors[0].1.message,
+        "invalid HCL: this list `[` is not closed; expected `]` before the `}` on line 3"
+    );
+    // At the `[` left open; the `}` that does not fit is the related label.
     let at = errors[0].0.position(errors[0].1.span.unwrap().start);
-    assert_eq!(at.line, 3);
+    assert_eq!((at.line, at.column), (2, 10));
     assert!(unit.input["resources"].get("aws_sns_topic.t").is_some());
 }
 

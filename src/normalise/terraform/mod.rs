@@ -239,6 +239,7 @@ pub fn normalise(
         registry: registry(dir),
         instances: RefCell::new(Vec::new()),
         notes: RefCell::new(file_notes),
+        errors: RefCell::new(Vec::new()),
     };
     let root = Rc::new(Instance {
         config: root_config,
@@ -304,6 +305,7 @@ pub fn normalise(
         ("parameters", J::Object(Map::new())),
         ("variables", J::Object(variables)),
     ]);
+    errors.extend(builder.errors.take());
     let mut notes = builder.notes.into_inner();
     notes.extend(emitted.notes);
     let unit = Unit {

@@ -9,10 +9,13 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use hcl_edit::structure::Structure;
+use hcl_edit::Span as _;
 
 use super::config::{Item, ModuleConfig};
 use super::eval::{Eval, Scope, V};
 use super::{attr, is_local_source, Loader};
+use crate::load::LoadError;
+use crate::source::{SourceFile, Span};
 
 /// Module nesting deeper than this is not expanded (and said so).
 const MAX_MODULE_DEPTH: usize = 16;
@@ -48,6 +51,8 @@ pub(super) struct Builder<'l> {
     pub(super) registry: HashMap<String, PathBuf>,
     pub(super) instances: RefCell<Vec<Rc<Instance>>>,
     pub(super) notes: RefCell<Vec<String>>,
+    /// Module calls whose local `source` does not exist, located on the `source`.
+    pub(super) errors: RefCell<Vec<(Arc<SourceFile>, LoadError)>>,
 }
 
 pub(super) struct InstanceScope<'b> {
@@ -228,6 +233,11 @@ impl<'l> Builder<'l> {
         };
         let Some(dir) = dir.filter(|d| d.is_dir()) else {
             let source = source.as_ref().and_then(V::as_str).unwrap_or("?");
+            if is_local_source(source) {
+                // `terraform init` fails on it too: an error, not a note.
+                self.missing_local_source(parent, item, source);
+                return Child::Unresolved;
+            }
             self.notes.borrow_mut().push(format!(
                 "{address}: module source \"{source}\" is not available locally (run `terraform init` for registry and git modules); its resources are not checked"
             ));
@@ -295,6 +305,44 @@ impl<'l> Builder<'l> {
         Child::Instance(instances.len() - 1)
     }
 
+    /// The error for a module call whose local `source` is not a directory, on the
+    /// `source` value, with the nearest directory that is there when one is close.
+    fn missing_local_source(&self, parent: &Instance, item: &Item, source: &str) {
+        let file = &parent.config.files[item.file];
+        let span = match &file.json {
+            Some(json) => json
+                .get("module")
+                .and_then(|m| m.get(item.label(0)))
+                .and_then(|m| m.get("source"))
+                .map(|n| n.span),
+            None => attr(&item.block.body, "source")
+                .and_then(|a| a.value.span())
+                .map(|r| Span::new(r.start, r.end)),
+        };
+        let path = crate::discover::clean_path(&parent.config.dir.join(source));
+        let hint = nearest_directory(&path)
+            .map(|near| match source.trim_end_matches('/').rsplit_once('/') {
+                Some((written, _)) => format!("; did you mean `{written}/{near}`?"),
+                None => format!("; did you mean `{near}`?"),
+            })
+            .unwrap_or_default();
+        let message = format!(
+            "module source `{source}` does not exist (no directory {}){hint}",
+            crate::discover::display_path(&path)
+        );
+        let error = match span {
+            Some(span) => LoadError::at(span, message),
+            None => LoadError::whole_file(message),
+        };
+        let mut errors = self.errors.borrow_mut();
+        if !errors
+            .iter()
+            .any(|(f, e)| Arc::ptr_eq(f, &file.source) && *e == error)
+        {
+            errors.push((file.source.clone(), error));
+        }
+    }
+
     /// Provider blocks of a module: their `default_tags`, by `aws` / `aws.alias`.
     pub(super) fn add_own_providers(&self, inst: &Rc<Instance>) {
         let scope = InstanceScope {
@@ -320,6 +368,18 @@ impl<'l> Builder<'l> {
             inst.providers.borrow_mut().insert(name, tags);
         }
     }
+}
+
+/// The directory beside `path` whose name is nearest to its last component.
+fn nearest_directory(path: &std::path::Path) -> Option<String> {
+    let name = path.file_name()?.to_str()?;
+    let siblings: Vec<String> = std::fs::read_dir(path.parent()?)
+        .ok()?
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .collect();
+    crate::suggest::nearest(name, siblings.iter().map(String::as_str)).map(str::to_string)
 }
 
 /// `aws.west` from a traversal expression, as written.
