@@ -163,22 +163,22 @@ fn github_annotations() {
         // One command per line: newlines in messages are escaped.
         assert!(line.contains(",title=") && line.contains("::"), "{line}");
     }
-    // At fail-on medium: the input error and 16 high and medium findings are errors
-    // (10 shown, the most severe first), the 2 low ones warnings; a notice counts the
-    // 7 left out.
+    // At fail-on medium: the input error and 18 high and medium findings are errors
+    // (10 shown, the most severe first), the 4 low ones warnings; a notice counts the
+    // 9 left out.
     let level = |l: &&str| l[2..].split(' ').next().unwrap().to_string();
     let levels: Vec<String> = annotations.iter().map(level).collect();
-    assert_eq!(levels, [["error"; 10].as_slice(), &["warning"; 2]].concat());
+    assert_eq!(levels, [["error"; 10].as_slice(), &["warning"; 4]].concat());
     let severities: Vec<&str> = annotations[1..]
         .iter()
         .map(|l| l.split(" ").nth(2).unwrap().split("%3A").next().unwrap())
         .collect();
     assert_eq!(
         severities,
-        [["high"; 4].as_slice(), &["medium"; 5], &["low"; 2]].concat()
+        [["high"; 4].as_slice(), &["medium"; 5], &["low"; 4]].concat()
     );
     assert!(
-        last.starts_with("::notice title=opsgate%3A 7 findings not annotated::"),
+        last.starts_with("::notice title=opsgate%3A 9 findings not annotated::"),
         "{last}"
     );
     insta::assert_snapshot!("github", r.github);
