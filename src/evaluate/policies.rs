@@ -431,10 +431,10 @@ fn rego_unclosed(text: &str) -> Vec<(usize, char)> {
             b'{' => open.push((i, '}')),
             b'[' => open.push((i, ']')),
             b'(' => open.push((i, ')')),
-            c @ (b'}' | b']' | b')') => {
-                if open.last().is_some_and(|(_, closer)| *closer as u8 == c) {
-                    open.pop();
-                }
+            c @ (b'}' | b']' | b')')
+                if open.last().is_some_and(|(_, closer)| *closer as u8 == c) =>
+            {
+                open.pop();
             }
             _ => {}
         }
