@@ -2,7 +2,8 @@
 //! PyPI by .ci/run): `pre-commit try-repo` builds opsgate from this checkout with
 //! cargo, as a user's pre-commit would, and runs it on the files given — a failing
 //! template blocks the commit, a clean one and files that are not templates pass,
-//! and a staged .tf file is scanned with its module.
+//! and a staged .tf file of a child module is checked through the root module that
+//! calls it, with the same findings as a scan of the whole repository.
 //! It needs the pre-commit client, which the repository does not have, so `cargo
 //! test` ignores it and `scripts/external-tests` (which `.ci/run` calls) runs it;
 //! there it fails, not passes, when pre-commit is missing.
@@ -60,15 +61,28 @@ Resources:
       ComparisonOperator: GreaterThanOrEqualToThreshold
 "#;
 
+// A child module: scanned alone, its queue would lack the Owner tag that the
+// calling root's provider `default_tags` gives it.
 const BAD_TF: &str = r#"resource "aws_sqs_queue" "jobs" {
-  name = "jobs"
-  tags = { Owner = "team-jobs" }
+  name = var.name
 }
 "#;
 
 const TF_VARS: &str = r#"variable "name" {
   type    = string
   default = "jobs"
+}
+"#;
+
+const ROOT_TF: &str = r#"provider "aws" {
+  default_tags {
+    tags = { Owner = "team-jobs" }
+  }
+}
+
+module "queue" {
+  source = "../queue"
+  name   = "jobs-prod"
 }
 "#;
 
@@ -81,12 +95,14 @@ fn hook_blocks_bad_templates_and_passes_clean_ones() {
     let work = tempfile::tempdir().unwrap();
     let repo = work.path().join("repo");
     std::fs::create_dir_all(repo.join("infra/queue")).unwrap();
+    std::fs::create_dir_all(repo.join("infra/app")).unwrap();
     std::fs::write(repo.join("clean.yaml"), CLEAN).unwrap();
     std::fs::write(repo.join("bad.yaml"), BAD).unwrap();
     std::fs::write(repo.join("notes.yaml"), "just: some\nconfig: [1, 2]\n").unwrap();
     std::fs::write(repo.join("README.md"), "# shop\n").unwrap();
     std::fs::write(repo.join("infra/queue/main.tf"), BAD_TF).unwrap();
     std::fs::write(repo.join("infra/queue/variables.tf"), TF_VARS).unwrap();
+    std::fs::write(repo.join("infra/app/main.tf"), ROOT_TF).unwrap();
     git(&repo, &["init", "-q"]);
     git(&repo, &["add", "."]);
 
@@ -133,9 +149,40 @@ fn hook_blocks_bad_templates_and_passes_clean_ones() {
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("Passed"), "{out}");
 
-    // A staged .tf file: its module (both files) is scanned.
+    // Only a child module's file staged: checked through its caller, as a scan of
+    // the whole repository checks it — the same findings at the same places, and no
+    // OPS-ORG-001 (the caller's default_tags set Owner).
+    let full = std::process::Command::new(env!("CARGO_BIN_EXE_opsgate"))
+        .args(["scan", "--format", "json", "."])
+        .current_dir(&repo)
+        .env("OPSGATE_TODAY", "2026-11-25")
+        .output()
+        .unwrap();
+    let full: serde_json::Value = serde_json::from_slice(&full.stdout).unwrap();
+    let expected: Vec<(String, String)> = full["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["file"].as_str().unwrap().starts_with("infra/queue/"))
+        .map(|f| {
+            let place = format!("{}:{}:", f["file"].as_str().unwrap(), f["line"]);
+            (f["rule"].as_str().unwrap().to_string(), place)
+        })
+        .collect();
+    assert!(
+        expected.iter().any(|(rule, _)| rule == "OPS-EVT-007"),
+        "{expected:?}"
+    );
     let (code, out) = run(&["infra/queue/variables.tf"]);
     assert_eq!(code, Some(1), "{out}");
-    assert!(out.contains("aws_sqs_queue.jobs"), "{out}");
-    assert!(out.contains("OPS-EVT-007"), "{out}");
+    assert!(out.contains("module.queue.aws_sqs_queue.jobs"), "{out}");
+    for (rule, place) in &expected {
+        assert!(
+            out.contains(rule.as_str()) && out.contains(place.as_str()),
+            "{rule} at {place}: {out}"
+        );
+    }
+    assert!(!out.contains("OPS-ORG-001"), "{out}");
+    let count = format!("{} finding", expected.len());
+    assert!(out.contains(&count), "{count}: {out}");
 }
