@@ -1,4 +1,4 @@
-//! Smoke test over ../shared/corpus (real public templates nobody here wrote):
+//! Smoke test over the corpus of real public templates nobody here wrote:
 //! no crash, every template either scanned or reported as an error with a
 //! location, and nothing that is not a template reported at all.
 //! The corpus is not part of the repository, so these tests are ignored by
@@ -6,25 +6,27 @@
 //! they fail, not pass, when the corpus is missing.
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use assert_cmd::Command;
 use opsgate::evaluate::{PolicyOptions, PolicySet};
 
-fn corpus() -> PathBuf {
+/// The corpus folder, from OPSGATE_CORPUS (scripts/external-tests sets it); the
+/// repository has no corpus of its own, so a test that needs it fails without it.
+pub(crate) fn corpus() -> PathBuf {
     let dir = std::env::var_os("OPSGATE_CORPUS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
+        .expect("OPSGATE_CORPUS is not set: run scripts/external-tests");
     assert!(
         dir.is_dir(),
-        "the corpus {} does not exist; set OPSGATE_CORPUS",
+        "the corpus {} (OPSGATE_CORPUS) does not exist",
         dir.display()
     );
     dir
 }
 
 #[test]
-#[ignore = "needs ../shared/corpus (or OPSGATE_CORPUS): scripts/external-tests"]
+#[ignore = "needs the corpus (OPSGATE_CORPUS): scripts/external-tests"]
 fn the_binary_survives_the_whole_corpus() {
     let dir = corpus();
     let out = Command::cargo_bin("opsgate")
@@ -52,7 +54,7 @@ fn the_binary_survives_the_whole_corpus() {
 }
 
 #[test]
-#[ignore = "needs ../shared/corpus (or OPSGATE_CORPUS): scripts/external-tests"]
+#[ignore = "needs the corpus (OPSGATE_CORPUS): scripts/external-tests"]
 fn every_template_is_scanned_or_reported() {
     let dir = corpus();
     let policies = PolicySet::load(&PolicyOptions {
@@ -131,7 +133,7 @@ const MISSING_MODULE_SOURCE: &[&str] = &[
 ];
 
 #[test]
-#[ignore = "needs ../shared/corpus (or OPSGATE_CORPUS): scripts/external-tests"]
+#[ignore = "needs the corpus (OPSGATE_CORPUS): scripts/external-tests"]
 fn every_terraform_module_is_scanned_and_valid_hcl_loads() {
     let dir = corpus();
     let policies = PolicySet::load(&PolicyOptions {

@@ -565,12 +565,9 @@ fn one_and_four_threads_give_the_same_report_on_the_examples_and_fixtures() {
 /// The corpus is not part of the repository: `scripts/external-tests` runs this, and
 /// it fails there when the corpus is missing.
 #[test]
-#[ignore = "needs ../shared/corpus (or OPSGATE_CORPUS): scripts/external-tests"]
+#[ignore = "needs the corpus (OPSGATE_CORPUS): scripts/external-tests"]
 fn one_and_four_threads_give_the_same_report_on_a_slice_of_the_corpus() {
-    let corpus = std::env::var_os("OPSGATE_CORPUS")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"))
-        .join("awslabs+aws-cloudformation-templates");
+    let corpus = crate::corpus_smoke::corpus().join("awslabs+aws-cloudformation-templates");
     assert!(corpus.is_dir(), "{} does not exist", corpus.display());
     let corpus = corpus.display().to_string();
     assert_thread_count_does_not_matter(&["examples", "fixtures/policies", "tests/data", &corpus]);
