@@ -120,7 +120,16 @@ impl PolicySet {
                     }
                 },
             };
+            let t0 = std::time::Instant::now();
             let result = worker.findings(rule, &input);
+            if profiling() {
+                eprintln!(
+                    "opsgate profile: {:>9.3} ms  {}  {}",
+                    t0.elapsed().as_secs_f64() * 1e3,
+                    rule.meta.id,
+                    unit.name
+                );
+            }
             let found = match result {
                 Ok(Value::Undefined) => continue,
                 Ok(v) => parse_findings(index, serde_json::to_value(&v).unwrap_or(J::Null)),
@@ -143,6 +152,13 @@ impl PolicySet {
         }
         (findings, errors)
     }
+}
+
+/// `OPSGATE_PROFILE=1`: each rule's evaluation time per unit on standard error, for
+/// finding the rule that makes a large unit slow (bench/large_unit.py).
+fn profiling() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("OPSGATE_PROFILE").is_some_and(|v| v != "0"))
 }
 
 /// The canonical kinds and native types of the input's resources.
