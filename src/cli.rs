@@ -164,10 +164,43 @@ struct LimitArgs {
     /// or e.g. 500ms, 2m (default 10s; config: [limits] eval_timeout)
     #[arg(long, value_name = "DURATION", value_parser = config::parse_duration)]
     eval_timeout: Option<std::time::Duration>,
+    /// Evaluating a Terraform expression or CloudFormation intrinsic: make a string
+    /// longer than SIZE unknown, with an error (default 1MB; config: [limits]
+    /// max_value_size)
+    #[arg(long, value_name = "SIZE", value_parser = size_arg)]
+    max_value_size: Option<u64>,
+    /// Evaluating: make a collection of more than N elements (at every level)
+    /// unknown, with an error (default 100000; config: [limits] max_value_items)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    max_value_items: Option<u32>,
+    /// Evaluating one template or root module: stop after building or copying SIZE of
+    /// values, with an error (default 64MB; config: [limits] max_eval_size)
+    #[arg(long, value_name = "SIZE", value_parser = size_arg)]
+    max_eval_size: Option<u64>,
+    /// Evaluating one template or root module: stop after N steps, with an error
+    /// (default 2000000; config: [limits] max_eval_steps)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    max_eval_steps: Option<u32>,
+    /// Do not expand Terraform modules nested deeper than N calls below the root
+    /// module, with an error (default 16, at most 64; config: [limits] max_module_depth)
+    #[arg(long, value_name = "N", value_parser = module_depth_arg)]
+    max_module_depth: Option<usize>,
+    /// Do not expand more than N Terraform module instances in one root module, with an
+    /// error (default 1000; config: [limits] max_module_instances)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    max_module_instances: Option<u32>,
 }
 
 fn size_arg(s: &str) -> Result<u64, String> {
     config::parse_size(s)
+}
+
+fn module_depth_arg(s: &str) -> Result<usize, String> {
+    let max = crate::load::MAX_MODULE_DEPTH_CEILING;
+    match s.trim().parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!("must be an integer from 1 to {max}")),
+    }
 }
 
 fn depth_arg(s: &str) -> Result<usize, String> {
@@ -194,6 +227,33 @@ impl LimitArgs {
                 .map(|n| n as usize)
                 .or(c.max_alias_nodes)
                 .unwrap_or(d.max_alias_nodes),
+            max_value_bytes: self
+                .max_value_size
+                .or(c.max_value_size)
+                .unwrap_or(d.max_value_bytes),
+            max_value_items: self
+                .max_value_items
+                .map(u64::from)
+                .or(c.max_value_items.map(|n| n as u64))
+                .unwrap_or(d.max_value_items),
+            max_eval_bytes: self
+                .max_eval_size
+                .or(c.max_eval_size)
+                .unwrap_or(d.max_eval_bytes),
+            max_eval_steps: self
+                .max_eval_steps
+                .map(u64::from)
+                .or(c.max_eval_steps.map(|n| n as u64))
+                .unwrap_or(d.max_eval_steps),
+            max_module_depth: self
+                .max_module_depth
+                .or(c.max_module_depth)
+                .unwrap_or(d.max_module_depth),
+            max_module_instances: self
+                .max_module_instances
+                .map(|n| n as usize)
+                .or(c.max_module_instances)
+                .unwrap_or(d.max_module_instances),
         }
     }
 }

@@ -53,6 +53,12 @@ struct RawLimits {
     max_depth: Option<Spanned<toml::Value>>,
     max_alias_nodes: Option<Spanned<toml::Value>>,
     eval_timeout: Option<Spanned<toml::Value>>,
+    max_value_size: Option<Spanned<toml::Value>>,
+    max_value_items: Option<Spanned<toml::Value>>,
+    max_eval_size: Option<Spanned<toml::Value>>,
+    max_eval_steps: Option<Spanned<toml::Value>>,
+    max_module_depth: Option<Spanned<toml::Value>>,
+    max_module_instances: Option<Spanned<toml::Value>>,
 }
 
 /// `[limits]`: what one input may cost. Unset values keep the defaults
@@ -64,6 +70,12 @@ pub struct LimitsConfig {
     pub max_depth: Option<usize>,
     pub max_alias_nodes: Option<usize>,
     pub eval_timeout: Option<std::time::Duration>,
+    pub max_value_size: Option<u64>,
+    pub max_value_items: Option<usize>,
+    pub max_eval_size: Option<u64>,
+    pub max_eval_steps: Option<usize>,
+    pub max_module_depth: Option<usize>,
+    pub max_module_instances: Option<usize>,
 }
 
 /// A size: bytes as an integer, or a string with a unit: `"512KB"`, `"20 MB"`, `"1GB"`
@@ -525,27 +537,46 @@ fn limits(raw: &RawLimits) -> Result<LimitsConfig, Located> {
             format!("`{name}` must be an integer, got {}", other.type_str()),
         )),
     };
+    let size = |v: &Spanned<T>, name: &str, example: &str| match v.get_ref() {
+        T::Integer(n) if *n >= 1 => Ok(*n as u64),
+        T::Integer(n) => Err(located(
+            v,
+            format!("`{name}` must be at least 1 byte, got {n}"),
+        )),
+        T::String(s) => parse_size(s).map_err(|m| located(v, format!("`{name}`: {m}"))),
+        other => Err(located(
+            v,
+            format!(
+                "`{name}` must be bytes (an integer) or a string such as \"{example}\", got {}",
+                other.type_str()
+            ),
+        )),
+    };
     let mut out = LimitsConfig::default();
     if let Some(v) = &raw.max_file_size {
-        out.max_file_size = Some(match v.get_ref() {
-            T::Integer(n) if *n >= 1 => *n as u64,
-            T::Integer(n) => {
-                return Err(located(
-                    v,
-                    format!("`max_file_size` must be at least 1 byte, got {n}"),
-                ))
-            }
-            T::String(s) => parse_size(s).map_err(|m| located(v, format!("`max_file_size`: {m}")))?,
-            other => {
-                return Err(located(
-                    v,
-                    format!(
-                        "`max_file_size` must be bytes (an integer) or a string such as \"20MB\", got {}",
-                        other.type_str()
-                    ),
-                ))
-            }
-        });
+        out.max_file_size = Some(size(v, "max_file_size", "20MB")?);
+    }
+    if let Some(v) = &raw.max_value_size {
+        out.max_value_size = Some(size(v, "max_value_size", "1MB")?);
+    }
+    if let Some(v) = &raw.max_eval_size {
+        out.max_eval_size = Some(size(v, "max_eval_size", "64MB")?);
+    }
+    if let Some(v) = &raw.max_value_items {
+        out.max_value_items = Some(count(v, "max_value_items", u32::MAX as u64)?);
+    }
+    if let Some(v) = &raw.max_eval_steps {
+        out.max_eval_steps = Some(count(v, "max_eval_steps", u32::MAX as u64)?);
+    }
+    if let Some(v) = &raw.max_module_depth {
+        out.max_module_depth = Some(count(
+            v,
+            "max_module_depth",
+            crate::load::MAX_MODULE_DEPTH_CEILING as u64,
+        )?);
+    }
+    if let Some(v) = &raw.max_module_instances {
+        out.max_module_instances = Some(count(v, "max_module_instances", u32::MAX as u64)?);
     }
     if let Some(v) = &raw.max_depth {
         out.max_depth = Some(count(

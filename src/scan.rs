@@ -499,7 +499,7 @@ pub fn load_unit(c: &Candidate, loader: &Loader) -> Loaded {
     if !cloudformation::is_template(&root) {
         return Loaded::Skipped("not a CloudFormation template".into());
     }
-    let (unit, errors) = cloudformation::normalise(source.clone(), root);
+    let (unit, errors) = cloudformation::normalise(source.clone(), root, loader.limits());
     let errors = errors
         .into_iter()
         .map(|e| InputError::load(source.clone(), e))

@@ -28,6 +28,21 @@ pub const MAX_ALIAS_NODES: usize = 50_000;
 /// 255 levels of YAML flow collections `[…]`/`{…}`, 64 for HCL.)
 pub const MAX_DEPTH_CEILING: usize = 500;
 
+/// Defaults of the evaluation budgets (`Limits`): what evaluating the expressions of
+/// one unit (Terraform locals, variables, module inputs and outputs, functions;
+/// CloudFormation intrinsics and SAM Globals) may build. Each is over a hundred times
+/// what any of the 3,700 public templates and modules of the shared corpus needs
+/// (measured: strings up to 4 KB, collections up to 264 elements, 170 KB and 15,500
+/// steps per unit): they stop inputs that grow values exponentially, not real ones.
+pub const MAX_VALUE_BYTES: u64 = 1 << 20;
+pub const MAX_VALUE_ITEMS: u64 = 100_000;
+pub const MAX_EVAL_BYTES: u64 = 64 << 20;
+pub const MAX_EVAL_STEPS: u64 = 2_000_000;
+pub const MAX_MODULE_DEPTH: usize = 16;
+pub const MAX_MODULE_INSTANCES: usize = 1_000;
+/// The highest `max_module_depth`: module outputs are evaluated recursively.
+pub const MAX_MODULE_DEPTH_CEILING: usize = 64;
+
 /// What one input file may cost: its size, its nesting, its YAML alias expansion.
 /// Set with `[limits]` in opsgate.toml or the `--max-*` flags; every refusal names
 /// the limit and how to raise it.
@@ -36,6 +51,18 @@ pub struct Limits {
     pub max_file_bytes: u64,
     pub max_depth: usize,
     pub max_alias_nodes: usize,
+    /// Bytes of one string built by evaluation (`max_value_size`).
+    pub max_value_bytes: u64,
+    /// Elements (at every level) of one collection built by evaluation.
+    pub max_value_items: u64,
+    /// Bytes of values built or copied by evaluation in one unit (`max_eval_size`).
+    pub max_eval_bytes: u64,
+    /// Expression evaluation steps in one unit.
+    pub max_eval_steps: u64,
+    /// Terraform module calls nested below the root module.
+    pub max_module_depth: usize,
+    /// Terraform module instances in one root module.
+    pub max_module_instances: usize,
 }
 
 impl Default for Limits {
@@ -44,6 +71,12 @@ impl Default for Limits {
             max_file_bytes: MAX_FILE_BYTES,
             max_depth: MAX_DEPTH,
             max_alias_nodes: MAX_ALIAS_NODES,
+            max_value_bytes: MAX_VALUE_BYTES,
+            max_value_items: MAX_VALUE_ITEMS,
+            max_eval_bytes: MAX_EVAL_BYTES,
+            max_eval_steps: MAX_EVAL_STEPS,
+            max_module_depth: MAX_MODULE_DEPTH,
+            max_module_instances: MAX_MODULE_INSTANCES,
         }
     }
 }

@@ -5,14 +5,15 @@
 //! `Globals` — records an edge for every reference between resources, and marks the
 //! rest unknown so that no policy fails on a value that depends on the deployment.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use serde_json::{json, Map, Value as J};
 
+use super::budget::{Budget, NODE_BYTES};
 use super::intrinsics::{Edge, Param, Resolver, Walk};
 use super::{by_kind_json, kinds, object, unknown, Format, Layout, ResourceSource, Unit};
-use crate::load::{Entry, LoadError, Node, Value};
+use crate::load::{Entry, Limits, LoadError, Node, Value};
 use crate::source::{SourceFile, Span};
 
 /// A YAML/JSON document is a template when its top level has
@@ -62,8 +63,9 @@ const META_ATTRIBUTES: &[&str] = &[
 
 /// Builds the unit for one template. Problems with single resources (no `Type`, not
 /// a mapping) come back as located errors; the other resources are still checked.
-pub fn normalise(file: Arc<SourceFile>, root: Node) -> (Unit, Vec<LoadError>) {
+pub fn normalise(file: Arc<SourceFile>, root: Node, limits: &Limits) -> (Unit, Vec<LoadError>) {
     let mut errors = Vec::new();
+    let budget = Budget::new(limits);
     let mut notes = Vec::new();
     let empty = Node::new(Default::default(), Value::Map(vec![]));
     let resources_node = root.get("Resources").unwrap_or(&empty);
@@ -97,6 +99,7 @@ pub fn normalise(file: Arc<SourceFile>, root: Node) -> (Unit, Vec<LoadError>) {
             .iter()
             .map(|e| e.key.as_str())
             .collect(),
+        budget: &budget,
     };
     let globals = root.get("Globals");
     // SAM's implicit APIs are resources like the others: references to them are edges.
@@ -143,7 +146,7 @@ pub fn normalise(file: Arc<SourceFile>, root: Node) -> (Unit, Vec<LoadError>) {
             ));
             continue;
         };
-        let node = with_globals(&entry.value, rtype, globals);
+        let node = with_globals(&entry.value, rtype, globals, &budget);
         out.add(id, rtype, node, entry.key_span, Map::new());
     }
 
@@ -155,6 +158,7 @@ pub fn normalise(file: Arc<SourceFile>, root: Node) -> (Unit, Vec<LoadError>) {
             &Node::new(first.event.key_span, Value::Map(vec![])),
             api.rtype,
             globals,
+            &budget,
         );
         let mut meta = Map::new();
         if let Some(condition) = implicit_condition(api, events) {
@@ -226,6 +230,7 @@ pub fn normalise(file: Arc<SourceFile>, root: Node) -> (Unit, Vec<LoadError>) {
         ("parameters", parameters),
         ("variables", J::Object(Map::new())),
     ]);
+    errors.extend(budget.into_overruns().into_iter().map(|o| o.error));
     let unit = Unit {
         format: Format::CloudFormation,
         name: file.display.clone(),
@@ -446,15 +451,24 @@ fn implicit_condition<'a>(api: &ImplicitApi, events: &[ApiEvent<'a>]) -> Option<
     }
 }
 
-/// The resource with its SAM Globals section merged into `Properties`.
-fn with_globals(resource: &Node, rtype: &str, globals: Option<&Node>) -> Node {
-    let section = SAM_GLOBALS
+/// The resource with its SAM Globals section merged into `Properties`. Each resource
+/// gets a copy of the section, charged to the budget: past it, the resource is checked
+/// without its Globals (and the template gets the error, on the section).
+fn with_globals(resource: &Node, rtype: &str, globals: Option<&Node>, budget: &Budget) -> Node {
+    let Some((name, global)) = SAM_GLOBALS
         .iter()
         .find(|(t, _)| *t == rtype)
-        .and_then(|(_, s)| globals?.get(s));
-    let Some(global) = section else {
+        .and_then(|(_, s)| Some((s, globals?.get(s)?)))
+    else {
         return resource.clone();
     };
+    let size = global.span.end.saturating_sub(global.span.start) as u64;
+    if let Err(e) = budget.charge(size + NODE_BYTES) {
+        budget.named(format!("Globals.{name}"), || {
+            budget.overrun(None, Some(global.span), e)
+        });
+        return resource.clone();
+    }
     let mut node = resource.clone();
     let Value::Map(entries) = &mut node.value else {
         return node;
@@ -475,9 +489,13 @@ fn with_globals(resource: &Node, rtype: &str, globals: Option<&Node>) -> Node {
 fn merge_global(global: &Node, local: &Node) -> Node {
     match (&global.value, &local.value) {
         (Value::Map(g), Value::Map(l)) if !global.is_intrinsic() && !local.is_intrinsic() => {
+            // By key, so that large sections merge in linear time.
+            let g_keys: HashMap<&str, &Entry> =
+                g.iter().rev().map(|e| (e.key.as_str(), e)).collect();
+            let l_keys: HashSet<&str> = l.iter().map(|e| e.key.as_str()).collect();
             let mut out: Vec<Entry> = l
                 .iter()
-                .map(|le| match g.iter().find(|ge| ge.key == le.key) {
+                .map(|le| match g_keys.get(le.key.as_str()) {
                     Some(ge) => Entry {
                         key: le.key.clone(),
                         key_span: le.key_span,
@@ -488,7 +506,7 @@ fn merge_global(global: &Node, local: &Node) -> Node {
                 .collect();
             out.extend(
                 g.iter()
-                    .filter(|ge| !l.iter().any(|le| le.key == ge.key))
+                    .filter(|ge| !l_keys.contains(ge.key.as_str()))
                     .cloned(),
             );
             Node::new(local.span, Value::Map(out))
@@ -537,7 +555,7 @@ mod tests {
     fn unit(text: &str) -> Unit {
         let root = load::yaml::parse(text).unwrap().unwrap();
         let file = Arc::new(SourceFile::new("t.yaml".into(), text));
-        let (unit, errors) = normalise(file, root);
+        let (unit, errors) = normalise(file, root, &crate::load::Limits::default());
         assert!(errors.is_empty(), "{errors:?}");
         unit
     }

@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::{json, Map, Value as J};
 
+use super::budget::{Budget, Exceeded, NODE_BYTES};
 use super::{is_unknown, unknown};
 use crate::load::{Entry, Node, Value};
 use crate::source::SourceFile;
@@ -21,6 +22,9 @@ pub(super) struct Resolver<'a> {
     pub params: HashMap<&'a str, Param<'a>>,
     pub mappings: Option<&'a Node>,
     pub resources: HashSet<&'a str>,
+    /// What resolving the template may still cost (a cap reached is located on the
+    /// intrinsic function, which becomes unknown).
+    pub budget: &'a Budget,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,12 +118,78 @@ impl Resolver<'_> {
 
     fn intrinsic(&self, node: &Node, e: &Entry, w: &mut Walk) -> Option<J> {
         w.frozen += 1;
-        let v = self.intrinsic_value(node, e, w);
+        let budget = self.budget;
+        let v = match budget
+            .step()
+            .and_then(|()| budget.nested(|| self.intrinsic_value(node, e, w)))
+        {
+            Ok(Ok(v)) => v,
+            Ok(Err(exceeded)) | Err(exceeded) => {
+                budget.overrun(None, Some(node.span), exceeded);
+                // Its references are still edges: an unknown value never hides a
+                // relationship that a rule looks for.
+                self.edges_only(&e.key, &e.value, w);
+                Some(self.unknown(node))
+            }
+        };
         w.frozen -= 1;
         v
     }
 
-    fn intrinsic_value(&self, node: &Node, e: &Entry, w: &mut Walk) -> Option<J> {
+    /// The edges of an intrinsic function's arguments, without evaluating anything
+    /// (so without following `Fn::FindInMap` into the mappings): for a function whose
+    /// evaluation reached a cap. Bounded by the size of the arguments' tree.
+    fn edges_only(&self, function: &str, args: &Node, w: &mut Walk) {
+        match function {
+            "Ref" => {
+                if let Some(target) = args.as_str().filter(|t| self.resources.contains(t)) {
+                    w.edge(target, "Ref", None);
+                }
+            }
+            "Fn::GetAtt" => {
+                let target = match &args.value {
+                    Value::Seq(items) => items.first().and_then(Node::as_str),
+                    Value::Str(s) => Some(s.split_once('.').map_or(s.as_str(), |(r, _)| r)),
+                    _ => None,
+                };
+                if let Some(target) = target.filter(|t| self.resources.contains(t)) {
+                    w.edge(target, "Fn::GetAtt", None);
+                }
+            }
+            "Fn::Sub" => {
+                let template = match &args.value {
+                    Value::Str(s) => Some(s.as_str()),
+                    Value::Seq(items) => items.first().and_then(Node::as_str),
+                    _ => None,
+                };
+                for name in template.map(sub_names).unwrap_or_default() {
+                    let (res, attr) = match name.split_once('.') {
+                        Some((r, a)) => (r, Some(a.to_string())),
+                        None => (name, None),
+                    };
+                    if self.resources.contains(res) {
+                        w.edge(res, "Fn::Sub", attr);
+                    }
+                }
+            }
+            _ => {}
+        }
+        match &args.value {
+            Value::Map(entries) => {
+                for e in entries {
+                    self.edges_only(&e.key, &e.value, w);
+                }
+            }
+            Value::Seq(items) => {
+                for i in items {
+                    self.edges_only("", i, w);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn intrinsic_value(&self, node: &Node, e: &Entry, w: &mut Walk) -> Result<Option<J>, Exceeded> {
         let args = &e.value;
         let known = match e.key.as_str() {
             "Ref" => return self.reference(node, args, w),
@@ -140,17 +210,17 @@ impl Resolver<'_> {
                 self.visit_args(args, w);
                 None
             }
-            "Fn::Sub" => self.sub(args, w),
-            "Fn::Join" => self.join(args, w),
-            "Fn::Select" => self.select(args, w),
-            "Fn::Split" => self.split(args, w),
-            "Fn::FindInMap" => self.find_in_map(args, w),
+            "Fn::Sub" => self.sub(args, w)?,
+            "Fn::Join" => self.join(args, w)?,
+            "Fn::Select" => self.select(args, w)?,
+            "Fn::Split" => self.split(args, w)?,
+            "Fn::FindInMap" => self.find_in_map(args, w)?,
             _ => {
                 self.visit_args(args, w);
                 None
             }
         };
-        Some(known.unwrap_or_else(|| self.unknown(node)))
+        Ok(Some(known.unwrap_or_else(|| self.unknown(node))))
     }
 
     /// Resolves arguments only for the edges they carry.
@@ -158,27 +228,44 @@ impl Resolver<'_> {
         let _ = self.resolve(args, w);
     }
 
-    fn reference(&self, node: &Node, args: &Node, w: &mut Walk) -> Option<J> {
+    fn reference(&self, node: &Node, args: &Node, w: &mut Walk) -> Result<Option<J>, Exceeded> {
         let Some(target) = args.as_str() else {
             self.visit_args(args, w);
-            return Some(self.unknown(node));
+            return Ok(Some(self.unknown(node)));
         };
         if target == "AWS::NoValue" {
-            return None;
+            return Ok(None);
         }
         if let Some(p) = self.params.get(target) {
-            return Some(self.param_value(p).unwrap_or_else(|| self.unknown(node)));
+            return Ok(Some(
+                self.param_value(p)?.unwrap_or_else(|| self.unknown(node)),
+            ));
         }
         if self.resources.contains(target) {
             w.edge(target, "Ref", None);
         }
-        Some(self.unknown(node))
+        Ok(Some(self.unknown(node)))
+    }
+
+    /// A copy of `node` as it resolves, charged to the budget (by the size of its
+    /// source text) before it is made: a large parameter default or mapping value may
+    /// be referred to many times.
+    fn charge_copy(&self, node: &Node) -> Result<(), Exceeded> {
+        let len = node.span.end.saturating_sub(node.span.start) as u64;
+        self.budget.charge(len + NODE_BYTES)
     }
 
     /// A parameter's default, as `Ref` would give it; SSM-typed parameters hold a
     /// parameter *name*, not the value, so they stay unknown.
-    fn param_value(&self, p: &Param) -> Option<J> {
-        let default = p.default?;
+    fn param_value(&self, p: &Param) -> Result<Option<J>, Exceeded> {
+        let Some(default) = p.default else {
+            return Ok(None);
+        };
+        self.charge_copy(default)?;
+        Ok(self.default_value(p, default))
+    }
+
+    fn default_value(&self, p: &Param, default: &Node) -> Option<J> {
         if p.ty.starts_with("AWS::SSM::Parameter::Value") {
             return None;
         }
@@ -206,15 +293,19 @@ impl Resolver<'_> {
         }
     }
 
-    fn sub(&self, args: &Node, w: &mut Walk) -> Option<J> {
+    fn sub(&self, args: &Node, w: &mut Walk) -> Result<Option<J>, Exceeded> {
         let (template, vars) = match &args.value {
             Value::Str(s) => (s.as_str(), None),
-            Value::Seq(items) if !items.is_empty() => (items[0].as_str()?, items.get(1)),
+            Value::Seq(items) if !items.is_empty() => match items[0].as_str() {
+                Some(t) => (t, items.get(1)),
+                None => return Ok(None),
+            },
             _ => {
                 self.visit_args(args, w);
-                return None;
+                return Ok(None);
             }
         };
+        let max = self.budget.limits().max_value_bytes;
         let mut out = String::new();
         let mut known = true;
         let mut rest = template;
@@ -234,8 +325,14 @@ impl Resolver<'_> {
                 out.push('}');
                 continue;
             }
-            match self.sub_var(name, vars, w) {
-                Some(text) => out.push_str(&text),
+            match self.sub_var(name, vars, w)? {
+                Some(text) => {
+                    let len = (out.len() + text.len()) as u64;
+                    if len > max {
+                        return Err(Exceeded::ValueBytes(len));
+                    }
+                    out.push_str(&text)
+                }
                 None => known = false,
             }
         }
@@ -243,102 +340,156 @@ impl Resolver<'_> {
         if out.contains("{{resolve:") {
             known = false;
         }
-        known.then_some(J::String(out))
+        self.budget.charge(out.len() as u64 + NODE_BYTES)?;
+        Ok(known.then_some(J::String(out)))
     }
 
-    fn sub_var(&self, name: &str, vars: Option<&Node>, w: &mut Walk) -> Option<String> {
+    fn sub_var(
+        &self,
+        name: &str,
+        vars: Option<&Node>,
+        w: &mut Walk,
+    ) -> Result<Option<String>, Exceeded> {
         if let Some(v) = vars.and_then(|m| m.get(name)) {
-            return self
+            return Ok(self
                 .resolve(v, w)
                 .filter(|j| !is_unknown(j))
                 .as_ref()
-                .and_then(Self::text);
+                .and_then(Self::text));
         }
         if let Some((res, attr)) = name.split_once('.') {
             if self.resources.contains(res) {
                 w.edge(res, "Fn::Sub", Some(attr.to_string()));
             }
-            return None;
+            return Ok(None);
         }
         if let Some(p) = self.params.get(name) {
-            return self.param_value(p).as_ref().and_then(Self::text);
+            return Ok(self.param_value(p)?.as_ref().and_then(Self::text));
         }
         if self.resources.contains(name) {
             w.edge(name, "Fn::Sub", None);
         }
-        None
+        Ok(None)
     }
 
-    fn join(&self, args: &Node, w: &mut Walk) -> Option<J> {
+    fn join(&self, args: &Node, w: &mut Walk) -> Result<Option<J>, Exceeded> {
         let items = args.as_seq().filter(|i| i.len() == 2);
         let Some([delim, list]) = items.map(|i| [&i[0], &i[1]]) else {
             self.visit_args(args, w);
-            return None;
+            return Ok(None);
         };
-        let delim = delim.as_str();
-        let parts = self.resolve(list, w)?;
-        let parts = parts.as_array()?;
-        let texts: Option<Vec<String>> = parts
+        let Some(delim) = delim.as_str() else {
+            self.visit_args(list, w);
+            return Ok(None);
+        };
+        let Some(J::Array(parts)) = self.resolve(list, w) else {
+            return Ok(None);
+        };
+        let Some(texts) = parts
             .iter()
             .map(|p| if is_unknown(p) { None } else { Self::text(p) })
-            .collect();
-        Some(J::String(texts?.join(delim?)))
+            .collect::<Option<Vec<String>>>()
+        else {
+            return Ok(None);
+        };
+        // The separator is repeated: check the length before building the string.
+        let len = texts.iter().map(|t| t.len() as u64).sum::<u64>()
+            + (texts.len() as u64).saturating_mul(delim.len() as u64);
+        if len > self.budget.limits().max_value_bytes {
+            return Err(Exceeded::ValueBytes(len));
+        }
+        self.budget.charge(len + NODE_BYTES)?;
+        Ok(Some(J::String(texts.join(delim))))
     }
 
-    fn select(&self, args: &Node, w: &mut Walk) -> Option<J> {
+    fn select(&self, args: &Node, w: &mut Walk) -> Result<Option<J>, Exceeded> {
         let items = args.as_seq().filter(|i| i.len() == 2);
         let Some([index, list]) = items.map(|i| [&i[0], &i[1]]) else {
             self.visit_args(args, w);
-            return None;
+            return Ok(None);
         };
-        let index = self.resolve(index, w)?;
-        let list = self.resolve(list, w)?;
+        let (Some(index), Some(list)) = (self.resolve(index, w), self.resolve(list, w)) else {
+            return Ok(None);
+        };
         let i = match index {
-            J::Number(n) => n.as_u64()?,
-            J::String(s) => s.parse().ok()?,
-            _ => return None,
+            J::Number(n) => n.as_u64(),
+            J::String(s) => s.parse().ok(),
+            _ => None,
         };
-        let item = list.as_array()?.get(i as usize)?.clone();
-        (!is_unknown(&item)).then_some(item)
+        let Some(J::Array(mut items)) = Some(list) else {
+            return Ok(None);
+        };
+        let Some(item) = i.filter(|i| (*i as usize) < items.len()) else {
+            return Ok(None);
+        };
+        let item = items.swap_remove(item as usize);
+        Ok((!is_unknown(&item)).then_some(item))
     }
 
-    fn split(&self, args: &Node, w: &mut Walk) -> Option<J> {
+    fn split(&self, args: &Node, w: &mut Walk) -> Result<Option<J>, Exceeded> {
         let items = args.as_seq().filter(|i| i.len() == 2);
         let Some([delim, source]) = items.map(|i| [&i[0], &i[1]]) else {
             self.visit_args(args, w);
-            return None;
+            return Ok(None);
         };
-        let delim = delim.as_str()?;
-        match self.resolve(source, w)? {
-            J::String(s) if !delim.is_empty() => Some(J::Array(
-                s.split(delim).map(|x| J::String(x.to_string())).collect(),
-            )),
-            _ => None,
+        let Some(delim) = delim.as_str() else {
+            self.visit_args(source, w);
+            return Ok(None);
+        };
+        match self.resolve(source, w) {
+            Some(J::String(s)) if !delim.is_empty() => {
+                let n = s.matches(delim).count() as u64 + 1;
+                if n > self.budget.limits().max_value_items {
+                    return Err(Exceeded::ValueItems(n));
+                }
+                self.budget
+                    .charge(s.len() as u64 + n.saturating_mul(NODE_BYTES))?;
+                Ok(Some(J::Array(
+                    s.split(delim).map(|x| J::String(x.to_string())).collect(),
+                )))
+            }
+            _ => Ok(None),
         }
     }
 
-    fn find_in_map(&self, args: &Node, w: &mut Walk) -> Option<J> {
+    fn find_in_map(&self, args: &Node, w: &mut Walk) -> Result<Option<J>, Exceeded> {
         let Some(items) = args.as_seq().filter(|i| i.len() >= 3) else {
             self.visit_args(args, w);
-            return None;
+            return Ok(None);
         };
         let mut keys = Vec::new();
         for k in &items[..3] {
-            let v = self.resolve(k, w)?;
-            keys.push(Self::text(&v)?);
+            let Some(key) = self.resolve(k, w).as_ref().and_then(Self::text) else {
+                return Ok(None);
+            };
+            keys.push(key);
         }
         let found = self
             .mappings
             .and_then(|m| m.get(&keys[0]))
             .and_then(|m| m.get(&keys[1]))
             .and_then(|m| m.get(&keys[2]));
-        match found {
-            Some(v) => self.resolve(v, w),
-            // Language extensions: [map, top, second, {DefaultValue: x}]
-            None => items
-                .get(3)
-                .and_then(|d| d.get("DefaultValue"))
-                .and_then(|d| self.resolve(d, w)),
-        }
+        // Language extensions: [map, top, second, {DefaultValue: x}]
+        let Some(value) = found.or_else(|| items.get(3).and_then(|d| d.get("DefaultValue"))) else {
+            return Ok(None);
+        };
+        self.charge_copy(value)?;
+        Ok(self.resolve(value, w))
     }
+}
+
+/// The `${name}` references of a `Fn::Sub` template (`${!literal}` excluded).
+fn sub_names(template: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = template;
+    while let Some(i) = rest.find("${") {
+        let after = &rest[i + 2..];
+        let Some(close) = after.find('}') else { break };
+        let name = after[..close].trim();
+        if !name.starts_with('!') {
+            names.push(name);
+        }
+        rest = &after[close + 1..];
+    }
+    names
 }

@@ -1,6 +1,7 @@
 //! normalise: a loaded unit to the policy input of DESIGN.md (docs/policy-input.md)
 //! plus, per resource, the source nodes that `locate` walks to place findings.
 
+pub mod budget;
 pub mod cloudformation;
 mod intrinsics;
 pub mod kinds;

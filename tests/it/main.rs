@@ -8,6 +8,7 @@
 mod action;
 mod adoption;
 mod alias_bomb_memory;
+mod budgets;
 mod bytecode_semantics;
 mod cli;
 mod corpus_smoke;

@@ -1,7 +1,7 @@
 //! A Terraform module directory, parsed: every `*.tf` / `*.tf.json` file's blocks,
 //! sorted by kind. Parsed once per directory and shared by every unit that uses it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -83,6 +83,10 @@ pub struct ModuleConfig {
     /// `type.name` of every resource and data source, for reference lookups.
     pub resource_names: HashSet<String>,
     pub data_names: HashSet<String>,
+    /// Where each local is defined: (index in `locals`, index of the attribute in
+    /// that block's body); the first definition wins. Lookups stay constant-time in
+    /// modules with thousands of locals.
+    pub local_defs: HashMap<String, (usize, usize)>,
     /// Files that did not parse: (file, error).
     pub errors: Vec<(Arc<SourceFile>, LoadError)>,
     /// Files not read (symlinks out of the scan roots), for --verbose.
@@ -148,7 +152,16 @@ impl ModuleConfig {
             let item = Item { file, block };
             match item.block.ident.as_str() {
                 "variable" => self.variables.push(item),
-                "locals" => self.locals.push(item),
+                "locals" => {
+                    for (i, s) in item.block.body.iter().enumerate() {
+                        if let Structure::Attribute(a) = s {
+                            self.local_defs
+                                .entry(a.key.as_str().to_string())
+                                .or_insert((self.locals.len(), i));
+                        }
+                    }
+                    self.locals.push(item)
+                }
                 "output" => self.outputs.push(item),
                 "resource" => {
                     self.resource_names

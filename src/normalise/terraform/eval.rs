@@ -6,15 +6,20 @@
 //! resources it refers to — those become edges of the graph. Unknown never turns
 //! into a guess: an operation on an unknown operand is unknown.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::rc::Rc;
 use std::sync::Arc;
 
 use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
 use hcl_edit::template::{Element, Template};
 use serde_json::{json, Value as J};
 
-#[derive(Debug, Clone, PartialEq)]
+use crate::normalise::budget::{Budget, Exceeded, Weight};
+use crate::source::{SourceFile, Span};
+
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum V {
+    #[default]
     Null,
     Bool(bool),
     Num(f64),
@@ -131,15 +136,19 @@ fn num_json(n: f64) -> J {
     }
 }
 
-/// What an expression can refer to, provided by the module being evaluated.
+/// What an expression can refer to, provided by the module being evaluated. Stored
+/// values are shared (`Rc`): the evaluator copies only the part an expression
+/// selects, after charging the unit's budget for it.
 pub trait Scope {
-    fn var(&self, name: &str) -> Option<V>;
-    fn local(&self, name: &str) -> Option<V>;
-    fn module_output(&self, module: &str, output: &str) -> Option<V>;
+    fn var(&self, name: &str) -> Option<Rc<V>>;
+    fn local(&self, name: &str) -> Option<Rc<V>>;
+    fn module_output(&self, module: &str, output: &str) -> Option<Rc<V>>;
     /// The full address of `type.name` when this module declares that resource.
     fn resource(&self, rtype: &str, name: &str) -> Option<String>;
     /// The full address of `data.type.name` when this module declares it.
     fn data(&self, rtype: &str, name: &str) -> Option<String>;
+    /// What evaluating the unit may still cost.
+    fn budget(&self) -> &Budget;
 }
 
 /// Evaluates expressions of one file against a scope.
@@ -147,34 +156,41 @@ pub struct Eval<'a> {
     pub scope: &'a dyn Scope,
     /// The text the expressions' spans refer to.
     pub text: &'a str,
+    /// The file, for locating a cap reached; with `spans_in_file`, the spans are
+    /// offsets into it (HCL), else `text` is a rendering of it (.tf.json).
+    pub file: Option<&'a Arc<SourceFile>>,
+    pub spans_in_file: bool,
     /// Names bound by `for` expressions and `dynamic` block iterators.
-    pub bindings: Vec<(String, V)>,
+    pub bindings: Vec<(String, Rc<V>)>,
 }
 
-/// Nesting bound for evaluation (hcl-edit bounds parse nesting at 64; locals can chain).
-const MAX_EVAL_DEPTH: usize = 64;
-
 impl<'a> Eval<'a> {
-    pub fn new(scope: &'a dyn Scope, text: &'a str) -> Eval<'a> {
+    /// Expressions of `file` (its text, or for .tf.json the rendering in `text`).
+    pub fn new(scope: &'a dyn Scope, text: &'a str, file: Option<&'a Arc<SourceFile>>) -> Eval<'a> {
+        let spans_in_file = file.is_some_and(|f| std::ptr::eq(&*f.text, text));
         Eval {
             scope,
             text,
+            file,
+            spans_in_file,
             bindings: Vec::new(),
         }
     }
 
     /// The same evaluator with more names bound (inner bindings shadow outer ones).
-    pub fn with(&self, more: impl IntoIterator<Item = (String, V)>) -> Eval<'a> {
+    pub fn with(&self, more: impl IntoIterator<Item = (String, Rc<V>)>) -> Eval<'a> {
         let mut bindings = self.bindings.clone();
         bindings.extend(more);
         Eval {
             scope: self.scope,
             text: self.text,
+            file: self.file,
+            spans_in_file: self.spans_in_file,
             bindings,
         }
     }
 
-    fn binding(&self, name: &str) -> Option<&V> {
+    fn binding(&self, name: &str) -> Option<&Rc<V>> {
         self.bindings
             .iter()
             .rev()
@@ -204,30 +220,109 @@ impl<'a> Eval<'a> {
         V::unknown(self.source(expr), refs)
     }
 
-    pub fn eval(&self, expr: &Expression) -> V {
-        self.eval_at(expr, 0)
+    /// A cap reached at `expr`: recorded for the unit, and the value is unknown,
+    /// keeping the references `refs` (so no relationship a rule looks for is lost).
+    fn over(&self, expr: &impl hcl_edit::Span, exceeded: Exceeded, refs: BTreeSet<String>) -> V {
+        let span = expr
+            .span()
+            .filter(|_| self.spans_in_file)
+            .map(|r| Span::new(r.start, r.end));
+        self.scope.budget().overrun(self.file, span, exceeded);
+        V::unknown(self.source(expr), refs)
     }
 
-    fn eval_at(&self, expr: &Expression, depth: usize) -> V {
-        if depth > MAX_EVAL_DEPTH {
-            return V::unknown(self.source(expr), BTreeSet::new());
+    /// A value built at `expr` (a template, a function's result, a `for`): within the
+    /// per-value caps and charged to the unit, or unknown.
+    fn built(&self, expr: &impl hcl_edit::Span, v: V) -> V {
+        if v.is_unknown() {
+            return v;
         }
-        let d = depth + 1;
+        match self.scope.budget().built(weight(&v, u64::MAX)) {
+            Ok(()) => v,
+            Err(e) => {
+                let mut refs = BTreeSet::new();
+                v.refs(&mut refs);
+                self.over(expr, e, refs)
+            }
+        }
+    }
+
+    /// A copy of a stored value (a variable, local, output or bound name), charged to
+    /// the unit before it is made.
+    fn copied(&self, expr: &impl hcl_edit::Span, v: &V) -> V {
+        charged_copy(self.scope.budget(), v).unwrap_or_else(|e| {
+            let mut refs = BTreeSet::new();
+            v.refs(&mut refs);
+            self.over(expr, e, refs)
+        })
+    }
+
+    /// The resources and data sources `expr` names directly, read from its syntax
+    /// alone: the references of an expression that is not evaluated.
+    fn syntactic_refs(&self, expr: &Expression) -> BTreeSet<String> {
+        struct Refs<'e, 'a> {
+            ev: &'e Eval<'a>,
+            out: BTreeSet<String>,
+        }
+        impl hcl_edit::visit::Visit for Refs<'_, '_> {
+            fn visit_traversal(&mut self, t: &hcl_edit::expr::Traversal) {
+                let name = |i: usize| match t.operators.get(i).map(|o| o.value()) {
+                    Some(TraversalOperator::GetAttr(a)) => Some(a.as_str()),
+                    _ => None,
+                };
+                if let Expression::Variable(root) = &t.expr {
+                    let root = root.as_str();
+                    let found = match root {
+                        "data" => name(0)
+                            .zip(name(1))
+                            .and_then(|(ty, n)| self.ev.scope.data(ty, n)),
+                        _ if self.ev.binding(root).is_some() => None,
+                        _ => name(0).and_then(|n| self.ev.scope.resource(root, n)),
+                    };
+                    self.out.extend(found);
+                }
+                hcl_edit::visit::visit_traversal(self, t);
+            }
+        }
+        let mut v = Refs {
+            ev: self,
+            out: BTreeSet::new(),
+        };
+        hcl_edit::visit::Visit::visit_expr(&mut v, expr);
+        v.out
+    }
+
+    pub fn eval(&self, expr: &Expression) -> V {
+        self.eval_at(expr)
+    }
+
+    fn eval_at(&self, expr: &Expression) -> V {
+        let budget = self.scope.budget();
+        match budget
+            .step()
+            .and_then(|()| budget.nested(|| self.eval_expr(expr)))
+        {
+            Ok(v) => v,
+            Err(e) => self.over(expr, e, self.syntactic_refs(expr)),
+        }
+    }
+
+    fn eval_expr(&self, expr: &Expression) -> V {
         match expr {
             Expression::Null(_) => V::Null,
             Expression::Bool(b) => V::Bool(*b.value()),
             Expression::Number(n) => V::Num(n.value().as_f64().unwrap_or(0.0)),
             Expression::String(s) => V::Str(s.value().clone()),
-            Expression::Array(a) => V::List(a.iter().map(|e| self.eval_at(e, d)).collect()),
+            Expression::Array(a) => V::List(a.iter().map(|e| self.eval_at(e)).collect()),
             Expression::Object(o) => {
                 let mut out = BTreeMap::new();
                 let mut unknown_keys = Vec::new();
                 for (k, v) in o.iter() {
                     let key = match k {
                         ObjectKey::Ident(i) => V::Str(i.as_str().to_string()),
-                        ObjectKey::Expression(e) => self.eval_at(e, d),
+                        ObjectKey::Expression(e) => self.eval_at(e),
                     };
-                    let value = self.eval_at(v.expr(), d);
+                    let value = self.eval_at(v.expr());
                     match key.to_text() {
                         Some(k) => {
                             out.insert(k, value);
@@ -242,46 +337,59 @@ impl<'a> Eval<'a> {
                     self.unknown_of(o, &parts)
                 }
             }
-            Expression::StringTemplate(t) => self.template(t, t, d),
+            Expression::StringTemplate(t) => {
+                let v = self.template(t, t);
+                self.built(t, v)
+            }
             Expression::HeredocTemplate(h) => {
-                let v = self.template(&h.template, &**h, d);
-                match (v, h.indent()) {
+                let v = self.template(&h.template, &**h);
+                let v = match (v, h.indent()) {
                     (V::Str(s), Some(_)) => V::Str(dedent(&s)),
                     (v, _) => v,
-                }
+                };
+                self.built(&**h, v)
             }
-            Expression::Parenthesis(p) => self.eval_at(p.inner(), d),
+            Expression::Parenthesis(p) => self.eval_at(p.inner()),
             Expression::Variable(v) => match self.binding(v.as_str()) {
-                Some(b) => b.clone(),
+                Some(b) => self.copied(v, b),
                 None => V::unknown(v.as_str().to_string(), BTreeSet::new()),
             },
             Expression::Conditional(c) => {
-                let cond = self.eval_at(&c.cond_expr, d);
+                let cond = self.eval_at(&c.cond_expr);
                 match cond {
-                    V::Bool(true) => self.eval_at(&c.true_expr, d),
-                    V::Bool(false) => self.eval_at(&c.false_expr, d),
-                    V::Str(ref s) if s == "true" => self.eval_at(&c.true_expr, d),
-                    V::Str(ref s) if s == "false" => self.eval_at(&c.false_expr, d),
+                    V::Bool(true) => self.eval_at(&c.true_expr),
+                    V::Bool(false) => self.eval_at(&c.false_expr),
+                    V::Str(ref s) if s == "true" => self.eval_at(&c.true_expr),
+                    V::Str(ref s) if s == "false" => self.eval_at(&c.false_expr),
                     _ => {
-                        let t = self.eval_at(&c.true_expr, d);
-                        let f = self.eval_at(&c.false_expr, d);
+                        let t = self.eval_at(&c.true_expr);
+                        let f = self.eval_at(&c.false_expr);
                         self.unknown_of(&**c, &[&cond, &t, &f])
                     }
                 }
             }
             Expression::FuncCall(f) => {
-                let args: Vec<V> = f.args.iter().map(|a| self.eval_at(a, d)).collect();
+                let args: Vec<V> = f.args.iter().map(|a| self.eval_at(a)).collect();
                 let name = f.name.name.as_str();
                 let known = if f.name.is_namespaced() {
-                    None
+                    Ok(None)
                 } else {
-                    call(name, &args, f.args.expand_final())
+                    call(name, &args, f.args.expand_final(), self.scope.budget())
                 };
-                known.unwrap_or_else(|| self.unknown_of(&**f, &args.iter().collect::<Vec<_>>()))
+                let parts = args.iter().collect::<Vec<_>>();
+                match known {
+                    Ok(Some(v)) => self.built(&**f, v),
+                    Ok(None) => self.unknown_of(&**f, &parts),
+                    Err(e) => {
+                        let mut refs = BTreeSet::new();
+                        parts.iter().for_each(|p| p.refs(&mut refs));
+                        self.over(&**f, e, refs)
+                    }
+                }
             }
-            Expression::Traversal(t) => self.traversal(t, d),
+            Expression::Traversal(t) => self.traversal(t),
             Expression::UnaryOp(u) => {
-                let v = self.eval_at(&u.expr, d);
+                let v = self.eval_at(&u.expr);
                 match (u.operator.value(), &v) {
                     (UnaryOperator::Not, V::Bool(b)) => V::Bool(!b),
                     (UnaryOperator::Neg, V::Num(n)) => V::Num(-n),
@@ -289,57 +397,72 @@ impl<'a> Eval<'a> {
                 }
             }
             Expression::BinaryOp(b) => {
-                let l = self.eval_at(&b.lhs_expr, d);
-                let r = self.eval_at(&b.rhs_expr, d);
+                let l = self.eval_at(&b.lhs_expr);
+                let r = self.eval_at(&b.rhs_expr);
                 binary(*b.operator.value(), &l, &r)
                     .unwrap_or_else(|| self.unknown_of(&**b, &[&l, &r]))
             }
-            Expression::ForExpr(f) => self.for_expr(f, d),
+            Expression::ForExpr(f) => {
+                let v = self.for_expr(f);
+                self.built(&**f, v)
+            }
         }
     }
 
     /// `[for k, v in coll : value if cond]` and `{for k, v in coll : key => value}`
     /// over a known collection; unknown as soon as any part is.
-    fn for_expr(&self, f: &hcl_edit::expr::ForExpr, d: usize) -> V {
-        let coll = self.eval_at(&f.intro.collection_expr, d);
-        let items: Vec<(V, V)> = match &coll {
-            V::List(l) => l
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (V::Num(i as f64), v.clone()))
-                .collect(),
-            V::Obj(m) => m
-                .iter()
-                .map(|(k, v)| (V::Str(k.clone()), v.clone()))
-                .collect(),
-            _ => return self.unknown_of(f, &[&coll]),
-        };
-        if f.grouping {
+    fn for_expr(&self, f: &hcl_edit::expr::ForExpr) -> V {
+        let coll = self.eval_at(&f.intro.collection_expr);
+        if f.grouping || !matches!(coll, V::List(_) | V::Obj(_)) {
             return self.unknown_of(f, &[&coll]);
         }
+        let refs_of_coll = {
+            let mut refs = BTreeSet::new();
+            coll.refs(&mut refs);
+            refs
+        };
+        let unknown = |parts: &[&V]| {
+            let mut refs = refs_of_coll.clone();
+            for p in parts {
+                p.refs(&mut refs);
+            }
+            V::unknown(self.source(f), refs)
+        };
+        let items: Vec<(V, V)> = match coll {
+            V::List(l) => l
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (V::Num(i as f64), v))
+                .collect(),
+            V::Obj(m) => m.into_iter().map(|(k, v)| (V::Str(k), v)).collect(),
+            _ => unreachable!("checked above"),
+        };
         let mut list = Vec::new();
         let mut obj = BTreeMap::new();
         for (k, v) in items {
-            let mut names = vec![(f.intro.value_var.as_str().to_string(), v)];
+            if let Err(e) = self.scope.budget().step() {
+                return self.over(f, e, refs_of_coll);
+            }
+            let mut names = vec![(f.intro.value_var.as_str().to_string(), Rc::new(v))];
             if let Some(kv) = &f.intro.key_var {
-                names.insert(0, (kv.as_str().to_string(), k));
+                names.insert(0, (kv.as_str().to_string(), Rc::new(k)));
             }
             let inner = self.with(names);
             if let Some(cond) = &f.cond {
-                match inner.eval_at(&cond.expr, d) {
+                match inner.eval_at(&cond.expr) {
                     V::Bool(true) => {}
                     V::Bool(false) => continue,
-                    other => return self.unknown_of(f, &[&coll, &other]),
+                    other => return unknown(&[&other]),
                 }
             }
-            let value = inner.eval_at(&f.value_expr, d);
+            let value = inner.eval_at(&f.value_expr);
             match &f.key_expr {
                 None => list.push(value),
-                Some(ke) => match inner.eval_at(ke, d).to_text() {
+                Some(ke) => match inner.eval_at(ke).to_text() {
                     Some(key) => {
                         obj.insert(key, value);
                     }
-                    None => return self.unknown_of(f, &[&coll, &value]),
+                    None => return unknown(&[&value]),
                 },
             }
         }
@@ -350,15 +473,16 @@ impl<'a> Eval<'a> {
         }
     }
 
-    fn template(&self, t: &Template, whole: &impl hcl_edit::Span, d: usize) -> V {
+    fn template(&self, t: &Template, whole: &impl hcl_edit::Span) -> V {
         let mut out = String::new();
         let mut parts = Vec::new();
         let mut known = true;
+        let max = self.scope.budget().limits().max_value_bytes;
         for el in t.iter() {
             match el {
                 Element::Literal(l) => out.push_str(l.value()),
                 Element::Interpolation(i) => {
-                    let v = self.eval_at(&i.expr, d);
+                    let v = self.eval_at(&i.expr);
                     match v.to_text() {
                         Some(s) => out.push_str(&s),
                         None => {
@@ -369,6 +493,11 @@ impl<'a> Eval<'a> {
                 }
                 Element::Directive(_) => known = false,
             }
+            if out.len() as u64 > max {
+                let mut refs = BTreeSet::new();
+                parts.iter().for_each(|p| p.refs(&mut refs));
+                return self.over(whole, Exceeded::ValueBytes(out.len() as u64), refs);
+            }
         }
         if known {
             V::Str(out)
@@ -377,7 +506,7 @@ impl<'a> Eval<'a> {
         }
     }
 
-    fn traversal(&self, t: &hcl_edit::expr::Traversal, d: usize) -> V {
+    fn traversal(&self, t: &hcl_edit::expr::Traversal) -> V {
         let ops: Vec<&TraversalOperator> = t.operators.iter().map(|o| o.value()).collect();
         let attr = |i: usize| match ops.get(i) {
             Some(TraversalOperator::GetAttr(a)) => Some(a.as_str()),
@@ -385,25 +514,17 @@ impl<'a> Eval<'a> {
         };
         let unknown_ref =
             |refs: Vec<String>| V::unknown(self.source(t), refs.into_iter().collect());
-        let (base, rest) = match &t.expr {
+        let (base, rest): (Rc<V>, usize) = match &t.expr {
             Expression::Variable(root) if self.binding(root.as_str()).is_some() => {
-                (self.binding(root.as_str()).cloned().unwrap_or(V::Null), 0)
+                (self.binding(root.as_str()).cloned().unwrap_or_default(), 0)
             }
             Expression::Variable(root) => match root.as_str() {
-                "var" => match attr(0) {
-                    Some(name) => (
-                        self.scope.var(name).unwrap_or_else(|| unknown_ref(vec![])),
-                        1,
-                    ),
+                "var" => match attr(0).and_then(|name| self.scope.var(name)) {
+                    Some(v) => (v, 1),
                     None => return unknown_ref(vec![]),
                 },
-                "local" => match attr(0) {
-                    Some(name) => (
-                        self.scope
-                            .local(name)
-                            .unwrap_or_else(|| unknown_ref(vec![])),
-                        1,
-                    ),
+                "local" => match attr(0).and_then(|name| self.scope.local(name)) {
+                    Some(v) => (v, 1),
                     None => return unknown_ref(vec![]),
                 },
                 "module" => {
@@ -439,48 +560,94 @@ impl<'a> Eval<'a> {
                     return unknown_ref(refs);
                 }
             },
-            other => (self.eval_at(other, d), 0),
+            other => (Rc::new(self.eval_at(other)), 0),
         };
+        // Walk into the shared value; only what the expression selects is copied.
         // An unknown variable, local or output is shown as this expression, as
         // written here (the same text whether or not it sits in a larger one).
-        let mut v = match base {
-            V::Unknown(u) => V::Unknown(Arc::new(Unknown {
-                text: self.source(t),
-                refs: u.refs.clone(),
-            })),
-            other => other,
-        };
+        let mut v: &V = &base;
+        // An unknown before the last operator stands for the whole expression; one
+        // the last operator selects keeps its own text.
+        let mut whole = v.is_unknown();
         for op in &ops[rest..] {
-            v = match (op, &v) {
-                (_, V::Unknown(_)) => return self.unknown_of(t, &[&v]),
+            v = match (op, v) {
+                (_, V::Unknown(_)) => {
+                    whole = true;
+                    break;
+                }
                 (TraversalOperator::GetAttr(a), V::Obj(m)) => match m.get(a.as_str()) {
-                    Some(x) => x.clone(),
+                    Some(x) => x,
                     None => return self.unknown_of(t, &[]),
                 },
                 (TraversalOperator::Index(e), _) => {
-                    let key = self.eval_at(e, d);
-                    match index(&v, &key) {
+                    let key = self.eval_at(e);
+                    match index(v, &key) {
                         Some(x) => x,
-                        None => return self.unknown_of(t, &[&v, &key]),
+                        None => return self.unknown_of(t, &[v, &key]),
                     }
                 }
                 (TraversalOperator::LegacyIndex(i), V::List(items)) => {
                     match items.get(*i.value() as usize) {
-                        Some(x) => x.clone(),
+                        Some(x) => x,
                         None => return self.unknown_of(t, &[]),
                     }
                 }
-                _ => return self.unknown_of(t, &[&v]),
+                _ => return self.unknown_of(t, &[v]),
             };
         }
-        v
+        match v {
+            V::Unknown(u) if whole => V::Unknown(Arc::new(Unknown {
+                text: self.source(t),
+                refs: u.refs.clone(),
+            })),
+            v => self.copied(t, v),
+        }
     }
 }
 
-fn index(v: &V, key: &V) -> Option<V> {
+/// A copy of `v`, charged to the unit's budget before it is made.
+pub fn charged_copy(budget: &Budget, v: &V) -> Result<V, Exceeded> {
+    budget.charge(weight(v, budget.remaining()).bytes)?;
+    Ok(v.clone())
+}
+
+/// The size of `v`, counted until it passes `limit` (so that measuring a large value
+/// against a small remaining budget stays cheap).
+pub fn weight(v: &V, limit: u64) -> Weight {
+    fn walk(v: &V, w: &mut Weight, limit: u64) {
+        if w.bytes > limit {
+            return;
+        }
+        match v {
+            V::Str(s) => w.add_text(s.len()),
+            V::Unknown(u) | V::PartialJson(u) => w.add_text(u.text.len()),
+            V::List(items) => {
+                w.add_node();
+                for i in items {
+                    w.add_item();
+                    walk(i, w, limit);
+                }
+            }
+            V::Obj(m) => {
+                w.add_node();
+                for (k, i) in m {
+                    w.add_item();
+                    w.add_text(k.len());
+                    walk(i, w, limit);
+                }
+            }
+            V::Null | V::Bool(_) | V::Num(_) => w.add_node(),
+        }
+    }
+    let mut w = Weight::default();
+    walk(v, &mut w, limit);
+    w
+}
+
+fn index<'v>(v: &'v V, key: &V) -> Option<&'v V> {
     match (v, key) {
-        (V::List(items), V::Num(n)) if *n >= 0.0 => items.get(*n as usize).cloned(),
-        (V::Obj(m), V::Str(k)) => m.get(k).cloned(),
+        (V::List(items), V::Num(n)) if *n >= 0.0 => items.get(*n as usize),
+        (V::Obj(m), V::Str(k)) => m.get(k),
         _ => None,
     }
 }
@@ -553,8 +720,57 @@ fn binary(op: BinaryOperator, l: &V, r: &V) -> Option<V> {
 }
 
 /// Terraform built-in functions over known values; `None` when the function is not
-/// known here or an argument is unknown.
-fn call(name: &str, args: &[V], expand_final: bool) -> Option<V> {
+/// known here or an argument is unknown. The result is checked against the per-value
+/// caps by the caller; the functions whose result can be far larger than their
+/// arguments (`join` repeats its separator, `replace` its replacement) are checked
+/// here, before it is built.
+fn call(
+    name: &str,
+    args: &[V],
+    expand_final: bool,
+    budget: &Budget,
+) -> Result<Option<V>, Exceeded> {
+    let max = budget.limits().max_value_bytes;
+    let text_len = |v: Option<&V>| match v {
+        Some(V::Str(s)) => s.len() as u64,
+        _ => 0,
+    };
+    match name {
+        "join" => {
+            if let Some(V::List(items)) = args.get(1) {
+                let parts: u64 = items.iter().map(|i| text_len(Some(i)) + 20).sum();
+                let seps = (items.len() as u64).saturating_mul(text_len(args.first()));
+                let total = parts.saturating_add(seps);
+                if total > max {
+                    return Err(Exceeded::ValueBytes(total));
+                }
+            }
+        }
+        "replace" => {
+            if let (Some(V::Str(s)), Some(V::Str(from)), Some(V::Str(to))) =
+                (args.first(), args.get(1), args.get(2))
+            {
+                if to.len() > from.len() {
+                    // An empty `from` matches between every two characters.
+                    let n = if from.is_empty() {
+                        s.chars().count() as u64 + 1
+                    } else {
+                        s.matches(from.as_str()).count() as u64
+                    };
+                    let total = (s.len() as u64)
+                        .saturating_add(n.saturating_mul((to.len() - from.len()) as u64));
+                    if total > max {
+                        return Err(Exceeded::ValueBytes(total));
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(known_call(name, args, expand_final))
+}
+
+fn known_call(name: &str, args: &[V], expand_final: bool) -> Option<V> {
     let args: Vec<V> = if expand_final {
         let (last, init) = args.split_last()?;
         match last {
@@ -702,13 +918,14 @@ fn call(name: &str, args: &[V], expand_final: bool) -> Option<V> {
         },
         "tolist" => V::List(list(0)?),
         "toset" | "distinct" => {
-            let mut out: Vec<V> = Vec::new();
-            for v in list(0)? {
-                if !out.contains(&v) {
-                    out.push(v);
-                }
-            }
-            V::List(out)
+            // By each element's JSON text: linear, where comparing every pair is not.
+            let mut seen = HashSet::new();
+            V::List(
+                list(0)?
+                    .into_iter()
+                    .filter(|v| seen.insert(v.to_json().to_string()))
+                    .collect(),
+            )
         }
         "tomap" => match args.first()? {
             V::Obj(m) => V::Obj(m.clone()),
@@ -819,18 +1036,22 @@ mod tests {
     use std::collections::HashMap;
 
     struct TestScope {
-        vars: HashMap<String, V>,
+        vars: HashMap<String, Rc<V>>,
+        budget: Budget,
     }
 
     impl Scope for TestScope {
-        fn var(&self, name: &str) -> Option<V> {
+        fn var(&self, name: &str) -> Option<Rc<V>> {
             self.vars.get(name).cloned()
         }
-        fn local(&self, _: &str) -> Option<V> {
+        fn local(&self, _: &str) -> Option<Rc<V>> {
             None
         }
-        fn module_output(&self, _: &str, _: &str) -> Option<V> {
+        fn module_output(&self, _: &str, _: &str) -> Option<Rc<V>> {
             None
+        }
+        fn budget(&self) -> &Budget {
+            &self.budget
         }
         fn resource(&self, rtype: &str, name: &str) -> Option<String> {
             (rtype == "aws_lambda_function").then(|| format!("{rtype}.{name}"))
@@ -842,14 +1063,17 @@ mod tests {
 
     fn eval(src: &str) -> V {
         let mut vars = HashMap::new();
-        vars.insert("env".to_string(), V::Str("prod".into()));
+        vars.insert("env".to_string(), Rc::new(V::Str("prod".into())));
         vars.insert(
             "tags".to_string(),
-            V::Obj([("Owner".to_string(), V::Str("me".into()))].into()),
+            Rc::new(V::Obj([("Owner".to_string(), V::Str("me".into()))].into())),
         );
-        let scope = TestScope { vars };
+        let scope = TestScope {
+            vars,
+            budget: Budget::new(&crate::load::Limits::default()),
+        };
         let expr = hcl_edit::parser::parse_expr(src).unwrap();
-        Eval::new(&scope, src).eval(&expr)
+        Eval::new(&scope, src, None).eval(&expr)
     }
 
     #[test]

@@ -11,6 +11,7 @@ use super::eval::{Eval, V};
 use super::modules::EmptyScope;
 use super::Loader;
 use crate::load::{self, LoadError};
+use crate::normalise::budget::Budget;
 use crate::source::SourceFile;
 
 /// Variables of a root module: `terraform.tfvars`, `*.auto.tfvars` (in name order),
@@ -21,6 +22,7 @@ pub(super) fn tfvars(
     dir: &Path,
     var_files: &[PathBuf],
     loader: &Loader,
+    budget: &Budget,
     errors: &mut Vec<(Arc<SourceFile>, LoadError)>,
     notes: &mut Vec<String>,
 ) -> HashMap<String, V> {
@@ -81,19 +83,21 @@ pub(super) fn tfvars(
             }
             continue;
         }
-        match load::hcl::parse_with(&text, loader.limits()) {
+        let source = Arc::new(SourceFile::new(display, text));
+        match load::hcl::parse_with(&source.text, loader.limits()) {
             Ok(body) => {
-                let scope = EmptyScope;
+                let scope = EmptyScope(budget);
                 for s in body.iter() {
                     if let Structure::Attribute(a) = s {
-                        vars.insert(
-                            a.key.as_str().to_string(),
-                            Eval::new(&scope, &text).eval(&a.value),
-                        );
+                        let name = a.key.as_str();
+                        let v = budget.named(format!("var.{name}"), || {
+                            Eval::new(&scope, &source.text, Some(&source)).eval(&a.value)
+                        });
+                        vars.insert(name.to_string(), v);
                     }
                 }
             }
-            Err(e) => errors.push((Arc::new(SourceFile::new(display, text)), e)),
+            Err(e) => errors.push((source, e)),
         }
     }
     vars

@@ -24,6 +24,7 @@ use self::config::ModuleConfig;
 use self::inputs::{registry, tfvars};
 use self::modules::{variable_values, Builder, Instance};
 use self::resources::{emit_data, emit_resource, Emitted};
+use super::budget::Budget;
 use super::{by_kind_json, object, Format, Unit};
 use crate::discover::Roots;
 use crate::load::{Limits, LoadError};
@@ -226,20 +227,23 @@ pub fn normalise(
     let mut errors = Vec::new();
     let root_config = loader.get(dir);
     let mut file_notes = Vec::new();
+    let budget = Budget::new(loader.limits());
     let root_vars = tfvars(
         dir,
         &options.var_files,
         loader,
+        &budget,
         &mut errors,
         &mut file_notes,
     );
-    let vars = variable_values(&root_config, &root_vars, "");
+    let vars = variable_values(&root_config, &root_vars, "", &budget);
     let builder = Builder {
         loader,
         registry: registry(dir),
         instances: RefCell::new(Vec::new()),
         notes: RefCell::new(file_notes),
         errors: RefCell::new(Vec::new()),
+        budget,
     };
     let root = Rc::new(Instance {
         config: root_config,
@@ -249,6 +253,7 @@ pub fn normalise(
         vars,
         providers: RefCell::new(BTreeMap::new()),
         locals: RefCell::new(HashMap::new()),
+        outputs: RefCell::new(HashMap::new()),
         children: RefCell::new(HashMap::new()),
     });
     builder.add_own_providers(&root);
@@ -307,6 +312,11 @@ pub fn normalise(
     ]);
     errors.extend(builder.errors.take());
     let mut notes = builder.notes.into_inner();
+    for o in builder.budget.into_overruns() {
+        if let Some(file) = o.file {
+            errors.push((file, o.error));
+        }
+    }
     notes.extend(emitted.notes);
     let unit = Unit {
         format: Format::Terraform,

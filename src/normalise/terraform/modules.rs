@@ -11,14 +11,12 @@ use std::sync::Arc;
 use hcl_edit::structure::Structure;
 use hcl_edit::Span as _;
 
-use super::config::{Item, ModuleConfig};
+use super::config::{Item, ModuleConfig, ModuleFile};
 use super::eval::{Eval, Scope, V};
 use super::{attr, is_local_source, Loader};
 use crate::load::LoadError;
+use crate::normalise::budget::Budget;
 use crate::source::{SourceFile, Span};
-
-/// Module nesting deeper than this is not expanded (and said so).
-const MAX_MODULE_DEPTH: usize = 16;
 
 pub(super) enum Slot<T> {
     InProgress,
@@ -39,10 +37,12 @@ pub(super) struct Instance {
     /// The key in `.terraform/modules/modules.json` (`a.b`; empty for the root).
     pub(super) key: String,
     pub(super) depth: usize,
-    pub(super) vars: HashMap<String, V>,
+    pub(super) vars: HashMap<String, Rc<V>>,
     /// Provider configurations visible here ("aws", "aws.west") and their default tags.
-    pub(super) providers: RefCell<BTreeMap<String, V>>,
-    pub(super) locals: RefCell<HashMap<String, Slot<V>>>,
+    pub(super) providers: RefCell<BTreeMap<String, Rc<V>>>,
+    pub(super) locals: RefCell<HashMap<String, Slot<Rc<V>>>>,
+    /// Outputs evaluated so far (a parent may read one many times).
+    pub(super) outputs: RefCell<HashMap<String, Slot<Rc<V>>>>,
     pub(super) children: RefCell<HashMap<String, Slot<Child>>>,
 }
 
@@ -53,6 +53,8 @@ pub(super) struct Builder<'l> {
     pub(super) notes: RefCell<Vec<String>>,
     /// Module calls whose local `source` does not exist, located on the `source`.
     pub(super) errors: RefCell<Vec<(Arc<SourceFile>, LoadError)>>,
+    /// What evaluating this root module may still cost.
+    pub(super) budget: Budget,
 }
 
 pub(super) struct InstanceScope<'b> {
@@ -61,27 +63,32 @@ pub(super) struct InstanceScope<'b> {
 }
 
 impl Scope for InstanceScope<'_> {
-    fn var(&self, name: &str) -> Option<V> {
+    fn var(&self, name: &str) -> Option<Rc<V>> {
         self.inst.vars.get(name).cloned()
     }
 
-    fn local(&self, name: &str) -> Option<V> {
+    fn local(&self, name: &str) -> Option<Rc<V>> {
         match self.inst.locals.borrow().get(name) {
             Some(Slot::Done(v)) => return Some(v.clone()),
             Some(Slot::InProgress) => return None, // a cycle: unknown
             None => {}
         }
-        let (item, a) = self
-            .inst
-            .config
-            .locals
-            .iter()
-            .find_map(|item| attr(&item.block.body, name).map(|a| (item, a)))?;
+        let config = &self.inst.config;
+        let &(item, at) = config.local_defs.get(name)?;
+        let item = &config.locals[item];
+        let Some(Structure::Attribute(a)) = item.block.body.iter().nth(at) else {
+            return None;
+        };
         self.inst
             .locals
             .borrow_mut()
             .insert(name.to_string(), Slot::InProgress);
-        let v = self.eval_in(item.file, &a.value);
+        let what = format!("{}local.{name}", self.inst.prefix);
+        let v = Rc::new(
+            self.b
+                .budget
+                .named(what, || self.eval_in(item.file, &a.value)),
+        );
         self.inst
             .locals
             .borrow_mut()
@@ -89,18 +96,37 @@ impl Scope for InstanceScope<'_> {
         Some(v)
     }
 
-    fn module_output(&self, module: &str, output: &str) -> Option<V> {
+    fn module_output(&self, module: &str, output: &str) -> Option<Rc<V>> {
         match self.b.child(&self.inst, module)? {
             ChildRef::Instance(child) => {
+                match child.outputs.borrow().get(output) {
+                    Some(Slot::Done(v)) => return Some(v.clone()),
+                    Some(Slot::InProgress) => return None, // a cycle: unknown
+                    None => {}
+                }
                 let scope = InstanceScope {
                     b: self.b,
                     inst: child.clone(),
                 };
                 let item = child.config.outputs.iter().find(|o| o.label(0) == output)?;
                 let value = attr(&item.block.body, "value")?;
-                Some(scope.eval_in(item.file, &value.value))
+                child
+                    .outputs
+                    .borrow_mut()
+                    .insert(output.to_string(), Slot::InProgress);
+                let what = format!("{}module.{module}.{output}", self.inst.prefix);
+                let v = Rc::new(
+                    self.b
+                        .budget
+                        .named(what, || scope.eval_in(item.file, &value.value)),
+                );
+                child
+                    .outputs
+                    .borrow_mut()
+                    .insert(output.to_string(), Slot::Done(v.clone()));
+                Some(v)
             }
-            ChildRef::Absent => Some(V::List(vec![])),
+            ChildRef::Absent => Some(Rc::new(V::List(vec![]))),
         }
     }
 
@@ -121,11 +147,16 @@ impl Scope for InstanceScope<'_> {
             .contains(&local)
             .then(|| format!("{}data.{local}", self.inst.prefix))
     }
+
+    fn budget(&self) -> &Budget {
+        &self.b.budget
+    }
 }
 
 impl InstanceScope<'_> {
     pub(super) fn eval_in(&self, file: usize, expr: &hcl_edit::expr::Expression) -> V {
-        Eval::new(self, &self.inst.config.files[file].hcl).eval(expr)
+        let f = &self.inst.config.files[file];
+        Eval::new(self, &f.hcl, Some(&f.source)).eval(expr)
     }
 }
 
@@ -134,18 +165,21 @@ pub(super) enum ChildRef {
     Absent,
 }
 
-/// Variable defaults and tfvars cannot refer to anything.
-pub(super) struct EmptyScope;
+/// Variable defaults and tfvars cannot refer to anything (but may still compute).
+pub(super) struct EmptyScope<'b>(pub(super) &'b Budget);
 
-impl Scope for EmptyScope {
-    fn var(&self, _: &str) -> Option<V> {
+impl Scope for EmptyScope<'_> {
+    fn var(&self, _: &str) -> Option<Rc<V>> {
         None
     }
-    fn local(&self, _: &str) -> Option<V> {
+    fn local(&self, _: &str) -> Option<Rc<V>> {
         None
     }
-    fn module_output(&self, _: &str, _: &str) -> Option<V> {
+    fn module_output(&self, _: &str, _: &str) -> Option<Rc<V>> {
         None
+    }
+    fn budget(&self) -> &Budget {
+        self.0
     }
     fn resource(&self, _: &str, _: &str) -> Option<String> {
         None
@@ -159,17 +193,22 @@ pub(super) fn variable_values(
     config: &ModuleConfig,
     inputs: &HashMap<String, V>,
     prefix: &str,
-) -> HashMap<String, V> {
+    budget: &Budget,
+) -> HashMap<String, Rc<V>> {
     let mut vars = HashMap::new();
     for item in &config.variables {
         let name = item.label(0).to_string();
         let value = inputs.get(&name).cloned().or_else(|| {
-            attr(&item.block.body, "default")
-                .map(|d| Eval::new(&EmptyScope, &config.files[item.file].hcl).eval(&d.value))
+            attr(&item.block.body, "default").map(|d| {
+                let f = &config.files[item.file];
+                budget.named(format!("{prefix}var.{name}"), || {
+                    Eval::new(&EmptyScope(budget), &f.hcl, Some(&f.source)).eval(&d.value)
+                })
+            })
         });
         let value =
             value.unwrap_or_else(|| V::unknown(format!("{prefix}var.{name}"), BTreeSet::new()));
-        vars.insert(name, value);
+        vars.insert(name, Rc::new(value));
     }
     vars
 }
@@ -243,10 +282,35 @@ impl<'l> Builder<'l> {
             ));
             return Child::Unresolved;
         };
-        if parent.depth + 1 > MAX_MODULE_DEPTH {
-            self.notes.borrow_mut().push(format!(
-                "{address}: modules nested deeper than {MAX_MODULE_DEPTH} levels are not expanded"
-            ));
+        let limits = *self.budget.limits();
+        if parent.depth + 1 > limits.max_module_depth {
+            self.module_cap(
+                parent,
+                item,
+                format!(
+                    "module \"{name}\" is nested {} levels below the root module, deeper than the \
+                 max_module_depth limit of {}, so its resources are not checked; raise it with \
+                 --max-module-depth or `max_module_depth` under [limits] in opsgate.toml (at \
+                 most {})",
+                    parent.depth + 1,
+                    limits.max_module_depth,
+                    crate::load::MAX_MODULE_DEPTH_CEILING
+                ),
+            );
+            return Child::Unresolved;
+        }
+        if self.instances.borrow().len() >= limits.max_module_instances {
+            self.module_cap(
+                parent,
+                item,
+                format!(
+                    "the root module expands to more than {} module instances (the \
+                 max_module_instances limit), so this call of module \"{name}\" and its \
+                 resources are not checked; raise it with --max-module-instances or \
+                 `max_module_instances` under [limits] in opsgate.toml",
+                    limits.max_module_instances
+                ),
+            );
             return Child::Unresolved;
         }
         let mut inputs = HashMap::new();
@@ -263,7 +327,11 @@ impl<'l> Builder<'l> {
                 ]
                 .contains(&k)
                 {
-                    inputs.insert(k.to_string(), scope.eval_in(item.file, &a.value));
+                    let what = format!("{address}.var.{k}");
+                    let v = self
+                        .budget
+                        .named(what, || scope.eval_in(item.file, &a.value));
+                    inputs.insert(k.to_string(), v);
                 }
             }
         }
@@ -281,14 +349,14 @@ impl<'l> Builder<'l> {
                         .borrow()
                         .get(&parent_name)
                         .cloned()
-                        .unwrap_or(V::Obj(BTreeMap::new()));
+                        .unwrap_or_else(|| Rc::new(V::Obj(BTreeMap::new())));
                     providers.insert(child_name, tags);
                 }
             }
         }
         let config = self.loader.get(&dir);
         let prefix = format!("{address}.");
-        let vars = variable_values(&config, &inputs, &prefix);
+        let vars = variable_values(&config, &inputs, &prefix, &self.budget);
         let inst = Rc::new(Instance {
             config,
             prefix,
@@ -297,6 +365,7 @@ impl<'l> Builder<'l> {
             vars,
             providers: RefCell::new(providers),
             locals: RefCell::new(HashMap::new()),
+            outputs: RefCell::new(HashMap::new()),
             children: RefCell::new(HashMap::new()),
         });
         self.add_own_providers(&inst);
@@ -309,16 +378,7 @@ impl<'l> Builder<'l> {
     /// `source` value, with the nearest directory that is there when one is close.
     fn missing_local_source(&self, parent: &Instance, item: &Item, source: &str) {
         let file = &parent.config.files[item.file];
-        let span = match &file.json {
-            Some(json) => json
-                .get("module")
-                .and_then(|m| m.get(item.label(0)))
-                .and_then(|m| m.get("source"))
-                .map(|n| n.span),
-            None => attr(&item.block.body, "source")
-                .and_then(|a| a.value.span())
-                .map(|r| Span::new(r.start, r.end)),
-        };
+        let span = source_span(file, item);
         let path = crate::discover::clean_path(&parent.config.dir.join(source));
         let hint = nearest_directory(&path)
             .map(|near| match source.trim_end_matches('/').rsplit_once('/') {
@@ -334,6 +394,26 @@ impl<'l> Builder<'l> {
             Some(span) => LoadError::at(span, message),
             None => LoadError::whole_file(message),
         };
+        self.error_once(file, error);
+    }
+
+    /// A module call not expanded because a cap is reached, on its `source`; once per
+    /// call, however many instances reach it.
+    fn module_cap(&self, parent: &Instance, item: &Item, message: String) {
+        let file = &parent.config.files[item.file];
+        let error = match source_span(file, item) {
+            Some(span) => LoadError::at(span, message),
+            None => LoadError::whole_file(message),
+        };
+        let mut errors = self.errors.borrow_mut();
+        if !errors.iter().any(|(f, e)| {
+            Arc::ptr_eq(f, &file.source) && e.span == error.span && error.span.is_some()
+        }) {
+            errors.push((file.source.clone(), error));
+        }
+    }
+
+    fn error_once(&self, file: &ModuleFile, error: LoadError) {
         let mut errors = self.errors.borrow_mut();
         if !errors
             .iter()
@@ -365,8 +445,24 @@ impl<'l> Builder<'l> {
                 })
                 .map(|a| scope.eval_in(p.file, &a.value))
                 .unwrap_or(V::Obj(BTreeMap::new()));
-            inst.providers.borrow_mut().insert(name, tags);
+            inst.providers.borrow_mut().insert(name, Rc::new(tags));
         }
+    }
+}
+
+/// Where a module call's `source` is written (in the file the user wrote, for
+/// .tf.json too).
+fn source_span(file: &ModuleFile, item: &Item) -> Option<Span> {
+    match &file.json {
+        Some(json) => json
+            .get("module")
+            .and_then(|m| m.get(item.label(0)))
+            .and_then(|m| m.get("source"))
+            .map(|n| n.span),
+        None => attr(&item.block.body, "source")
+            .and_then(|a| a.value.span())
+            .map(|r| Span::new(r.start, r.end))
+            .or_else(|| Some(item.header_span())),
     }
 }
 

@@ -8,7 +8,7 @@ use hcl_edit::Span as _;
 use serde_json::{json, Map, Value as J};
 
 use super::config::Item;
-use super::eval::{Eval, Scope, V};
+use super::eval::{charged_copy, Eval, Scope, V};
 use super::modules::{instance_count_is_zero, traversal_name, InstanceScope};
 use super::{attr, nodes};
 use crate::normalise::object;
@@ -96,7 +96,20 @@ pub(super) fn emit_resource(scope: &InstanceScope, item: &Item, out: &mut Emitte
 
     let provider_name =
         provider.unwrap_or_else(|| rtype.split('_').next().unwrap_or("").to_string());
-    let default_tags = inst.providers.borrow().get(&provider_name).cloned();
+    // Copied into every resource of the provider: charged like any other copy.
+    let default_tags = inst
+        .providers
+        .borrow()
+        .get(&provider_name)
+        .cloned()
+        .map(|t| {
+            let budget = &scope.b.budget;
+            charged_copy(budget, &t).unwrap_or_else(|e| {
+                let at = (!file.is_json()).then(|| item.header_span());
+                budget.overrun(Some(&file.source), at, e);
+                V::unknown("default_tags", BTreeSet::new())
+            })
+        });
     let tags = if rtype == "aws_autoscaling_group" {
         super::autoscaling_group_tags(&properties.to_json())
     } else {
@@ -179,7 +192,8 @@ fn merge_tags(default_tags: Option<V>, tags: Option<V>) -> V {
 /// `dynamic` blocks expanded when their `for_each` is known, else unknown) and its
 /// `lifecycle` block, if any.
 pub(super) fn block_properties(scope: &InstanceScope, file: usize, body: &Body) -> (V, Option<V>) {
-    let ev = Eval::new(scope, &scope.inst.config.files[file].hcl);
+    let f = &scope.inst.config.files[file];
+    let ev = Eval::new(scope, &f.hcl, Some(&f.source));
     body_properties(&ev, scope, file, body)
 }
 
@@ -273,7 +287,7 @@ fn dynamic_blocks(
             .into_iter()
             .map(|(k, v)| {
                 body_properties(
-                    &ev.with([(iterator.clone(), item(k, v))]),
+                    &ev.with([(iterator.clone(), std::rc::Rc::new(item(k, v)))]),
                     scope,
                     file,
                     content,
@@ -288,7 +302,7 @@ fn dynamic_blocks(
             if let Some(content) = content {
                 let unknown_item = V::unknown(iterator.clone(), BTreeSet::new());
                 body_properties(
-                    &ev.with([(iterator.clone(), unknown_item)]),
+                    &ev.with([(iterator.clone(), std::rc::Rc::new(unknown_item))]),
                     scope,
                     file,
                     content,
