@@ -198,17 +198,30 @@ impl<'a> Eval<'a> {
             .map(|(_, v)| v)
     }
 
+    /// The text of `e`, as an unknown value carries it. The copy is charged: a long
+    /// expression evaluated in many module instances would otherwise be copied
+    /// without bound. Past the budget the text is `…`.
     fn source(&self, e: &impl hcl_edit::Span) -> String {
-        match e.span() {
+        let text = match e.span() {
             Some(r)
                 if r.end <= self.text.len()
                     && self.text.is_char_boundary(r.start)
                     && self.text.is_char_boundary(r.end) =>
             {
-                self.text[r].trim().to_string()
+                self.text[r.clone()].trim()
             }
-            _ => String::new(),
+            _ => "",
+        };
+        let budget = self.scope.budget();
+        if let Err(exceeded) = budget.charge(text.len() as u64) {
+            let span = e
+                .span()
+                .filter(|_| self.spans_in_file)
+                .map(|r| Span::new(r.start, r.end));
+            budget.overrun(self.file, span, exceeded);
+            return "…".to_string();
         }
+        text.to_string()
     }
 
     /// Unknown for `expr`, carrying the references of its parts.
