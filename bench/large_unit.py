@@ -7,13 +7,28 @@ VPCs; log groups of functions; subscriptions of topics; roles of functions).
     bench/large_unit.py cloudformation 15000 OUT_DIR   # writes OUT_DIR/template.yaml
     bench/large_unit.py terraform 15000 OUT_DIR        # writes OUT_DIR/main.tf
 
-Every group is the same, so findings grow linearly with SIZE; the queues form one
-redrive chain across the whole unit (queue i's dead-letter target is queue i-1).
+Groups differ only in a fixed cycle, so findings grow linearly with SIZE; the queues
+form one redrive chain across the whole unit (queue i's dead-letter target is queue
+i-1). Some joins find nothing, so the rules' finding paths run too: every 4th queue
+alarm names another queue (that dead-letter queue has no alarm), and of every 5
+function alarms one names its function literally (matched by name) and one names a
+function that does not exist (that function has no alarm).
 """
 import os
 import sys
 
 GROUP = 16  # resources per group, both formats
+
+
+def queue_dimension(i, ref):
+    """The queue alarm's QueueName: a reference, or another queue's name."""
+    return f'"queue-other-{i}"' if i % 4 == 3 else ref
+
+
+def function_dimension(i, ref):
+    """The function alarm's FunctionName: a reference, its literal name, or a name of
+    no function in the unit."""
+    return {4: f'"fn-{i}"', 3: f'"fn-gone-{i}"'}.get(i % 5, ref)
 
 
 def cloudformation(groups):
@@ -36,7 +51,7 @@ def cloudformation(groups):
       MetricName: ApproximateAgeOfOldestMessage
       Dimensions:
         - Name: QueueName
-          Value: !GetAtt Queue{i}.QueueName
+          Value: {queue_dimension(i, f"!GetAtt Queue{i}.QueueName")}
       Statistic: Maximum
       Period: 60
       EvaluationPeriods: 1
@@ -76,7 +91,7 @@ def cloudformation(groups):
       MetricName: Errors
       Dimensions:
         - Name: FunctionName
-          Value: !Ref Function{i}
+          Value: {function_dimension(i, f"!Ref Function{i}")}
       Statistic: Sum
       Period: 60
       EvaluationPeriods: 1
@@ -199,7 +214,8 @@ def terraform(groups):
   name = "queue-{i}"{redrive}
 }}
 """)
-        add(alarm("queue_age", "AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", f"aws_sqs_queue.q{i}.name"))
+        add(alarm("queue_age", "AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName",
+                  queue_dimension(i, f"aws_sqs_queue.q{i}.name")))
         add(f"""resource "aws_iam_role" "r{i}" {{
   name               = "role-{i}"
   assume_role_policy = "{{}}"
@@ -224,7 +240,8 @@ resource "aws_cloudwatch_log_group" "l{i}" {{
   retention_in_days = 30
 }}
 """)
-        add(alarm("fn_errors", "AWS/Lambda", "Errors", "FunctionName", f"aws_lambda_function.f{i}.function_name"))
+        add(alarm("fn_errors", "AWS/Lambda", "Errors", "FunctionName",
+                  function_dimension(i, f"aws_lambda_function.f{i}.function_name")))
         add(f"""resource "aws_sns_topic" "t{i}" {{
   name = "topic-{i}"
 }}

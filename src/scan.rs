@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use crate::discover::{self, Candidate};
-use crate::evaluate::Evaluator;
 use crate::evaluate::PolicySet;
 use crate::finding::{fingerprint, Finding};
 use crate::load::{self, LoadError, Syntax};
@@ -338,32 +337,26 @@ pub fn scan_with(options: &ScanOptions, policies: &PolicySet) -> ScanResult {
     }
     let outcomes: Vec<Outcome> = jobs
         .par_iter()
-        .map_init(
-            || policies.evaluator(),
-            |engine, job| {
-                let mut outcome = match job {
-                    Job::Template(c) => {
-                        scan_file(c, &loader, policies, engine, options.collect_resources)
-                    }
-                    Job::Terraform(c, only) => scan_terraform(
-                        c,
-                        *only,
-                        &loader,
-                        &options.terraform,
-                        policies,
-                        engine,
-                        options.collect_resources,
-                    ),
-                };
-                if options.drop_sources {
-                    outcome.drop_sources();
-                }
-                if let Some(p) = &options.progress {
-                    p.done.fetch_add(1, Relaxed);
-                }
-                outcome
-            },
-        )
+        .map(|job| {
+            let mut outcome = match job {
+                Job::Template(c) => scan_file(c, &loader, policies, options.collect_resources),
+                Job::Terraform(c, only) => scan_terraform(
+                    c,
+                    *only,
+                    &loader,
+                    &options.terraform,
+                    policies,
+                    options.collect_resources,
+                ),
+            };
+            if options.drop_sources {
+                outcome.drop_sources();
+            }
+            if let Some(p) = &options.progress {
+                p.done.fetch_add(1, Relaxed);
+            }
+            outcome
+        })
         .collect();
 
     let mut result = ScanResult::default();
@@ -526,14 +519,12 @@ pub fn terraform_roots<'a>(dirs: &'a [Candidate], loader: &Loader) -> Vec<&'a Ca
 }
 
 /// `only`: the module directories (resolved) whose findings are reported; None: all.
-#[allow(clippy::too_many_arguments)]
 fn scan_terraform(
     c: &Candidate,
     only: Option<&BTreeSet<PathBuf>>,
     loader: &Loader,
     options: &TerraformOptions,
     policies: &PolicySet,
-    engine: &mut Evaluator,
     collect_resources: bool,
 ) -> Outcome {
     let (unit, errors) = terraform::normalise(&c.path, loader, options);
@@ -552,18 +543,17 @@ fn scan_terraform(
         Some(_) => Some(&in_modules),
         None => None,
     };
-    evaluate_unit(unit, errors, policies, engine, keep, collect_resources)
+    evaluate_unit(unit, errors, policies, keep, collect_resources)
 }
 
 fn scan_file(
     c: &Candidate,
     loader: &Loader,
     policies: &PolicySet,
-    engine: &mut Evaluator,
     collect_resources: bool,
 ) -> Outcome {
     match load_unit(c, loader) {
-        Loaded::Unit(u, e) => evaluate_unit(u, e, policies, engine, None, collect_resources),
+        Loaded::Unit(u, e) => evaluate_unit(u, e, policies, None, collect_resources),
         Loaded::Skipped(why) => Outcome::Skipped(c.display.clone(), why),
         Loaded::Failed(e) => Outcome::Failed(e),
     }
@@ -575,11 +565,10 @@ fn evaluate_unit(
     mut unit: Unit,
     mut errors: Vec<InputError>,
     policies: &PolicySet,
-    engine: &mut Evaluator,
     keep: Option<&dyn Fn(&str) -> bool>,
     collect_resources: bool,
 ) -> Outcome {
-    let (raw, policy_errors) = policies.evaluate(engine, &mut unit);
+    let (raw, policy_errors) = policies.evaluate(&mut unit);
     errors.extend(policy_errors.iter().map(InputError::policy));
     let mut findings = Vec::with_capacity(raw.len());
     let unit_name: Arc<str> = unit.name.as_str().into();

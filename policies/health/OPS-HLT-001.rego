@@ -86,8 +86,13 @@ fix(r) := sprintf("add an aws_cloudwatch_metric_alarm on AWS/Lambda Errors with 
 # an unknown Name) and `path` where the value sits (edges from the alarm at or below it
 # are the references it makes).
 
-# The dimensions of every metric alarm (alarms.dimension_slots), built once.
-slots := alarms.dimension_slots
+# The dimensions of the metric alarms that can be this rule's (alarms.slots_named,
+# built once): those of its dimension names and those whose name is unknown.
+slots := {s |
+	some _, names in dimensions
+	some name in names
+	some s in object.get(alarms.slots_named, name, set())
+} | alarms.slots_unnamed
 
 # Slot `s` may hold a dimension of `kind`.
 slot_for(s, kind) if s.name in dimensions[kind]
@@ -104,9 +109,9 @@ slot_targets(s) := {e.to |
 	lib.paths_overlap(e.path, s.path)
 }
 
-# Literal names of the resources of each kind: literal_names[kind] = [name, address]
-# pairs (one key level: both regorus' interpreter and its bytecode take that form).
-literal_names[kind] contains [name, r.address] if {
+# The resources of each kind by literal name: literal_names[[kind, name]] is a set of
+# addresses (one key level: both regorus' interpreter and its bytecode take that form).
+literal_names[[kind, name]] contains r.address if {
 	some kind, p in name_paths
 	some r in lib.resources(kind)
 	n := lib.get(r, p)
@@ -128,9 +133,7 @@ covered contains t if {
 	some kind, _ in dimensions
 	slot_for(s, kind)
 	key := literal_key(kind, s.value)
-	some named in object.get(literal_names, kind, set())
-	named[0] == key
-	t := named[1]
+	some t in literal_names[[kind, key]]
 }
 
 # A slot of `kind` whose value cannot be known and references no resource of the unit

@@ -119,6 +119,9 @@ queues_by_name[name] contains q.address if {
 
 dlqs := {q | some [q, _] in dlq_of}
 
+# The queues and redrive policies that send to each dead-letter queue.
+redrive_sources_of[q] contains r if some [q, r] in dlq_of
+
 # ---- alarms and their QueueName dimensions ---------------------------------------
 
 alarms := lib.resources_of(["aws_cloudwatch_metric_alarm"], ["AWS::CloudWatch::Alarm"])
@@ -275,7 +278,7 @@ findings contains f if {
 	some addr in dlqs
 	not addr in alarmed
 	q := input.resources[addr]
-	sources := sort([s | some [addr2, s] in dlq_of; addr2 == addr])
+	sources := sort(redrive_sources_of[addr])
 	f := object.union(
 		lib.finding(q, [], sprintf(
 			"dead-letter queue %s (redrive target of %s) has no alarm with a QueueName dimension for it: messages that failed processing pile up unnoticed until they expire",

@@ -22,10 +22,21 @@ is_unknown(v) if {
 # (so callers stay silent), null when absent.
 # Fast path: a value found at the full path has no unknown above it (an unknown is
 # {"$unknown": ...}, which has no deeper keys), so the prefixes are only searched when
-# nothing is found.
+# nothing is found; the short paths most rules read (["properties", name]) are
+# checked without building the list of prefixes.
 get(obj, path) := v if {
 	v := object.get(obj, path, null)
 	v != null
+} else := obj if {
+	is_unknown(obj)
+} else := null if {
+	count(path) < 2
+} else := v if {
+	count(path) == 2
+	v := object.get(obj, [path[0]], null)
+	is_unknown(v)
+} else := null if {
+	count(path) == 2
 } else := v if {
 	v := first_unknown(obj, path)
 }

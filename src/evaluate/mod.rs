@@ -1,4 +1,4 @@
-//! evaluate: the rules that apply to each unit, in parallel (engine clones per worker).
+//! evaluate: the rules that apply to each unit, in parallel (a pool of workers per rule).
 
 mod policies;
 mod value;
@@ -18,11 +18,6 @@ use serde_json::Value as J;
 
 use crate::finding::{RawFinding, Severity};
 use crate::normalise::Unit;
-
-/// One worker thread's way of running each rule, made on first use.
-pub struct Evaluator {
-    workers: Vec<Option<Worker>>,
-}
 
 /// How one worker runs one rule: its bytecode on a virtual machine, or the
 /// interpreter (a team's own policies).
@@ -57,27 +52,34 @@ impl Worker {
     }
 }
 
-impl PolicySet {
-    /// What one worker thread runs the rules with.
-    pub fn evaluator(&self) -> Evaluator {
-        Evaluator {
-            workers: self.rules.iter().map(|_| None).collect(),
+impl CompiledRule {
+    /// An idle worker of the rule, or a new one (the rule is prepared on first use).
+    fn take_worker(&self) -> Result<Worker, &str> {
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        match idle {
+            Some(worker) => Ok(worker),
+            None => self.prepared().map(Worker::of),
         }
     }
 
+    fn give_back(&self, worker: Worker) {
+        self.idle
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(worker);
+    }
+}
+
+impl PolicySet {
     /// Evaluates the rules that apply to the unit: those that cover its format and
     /// read a kind of resource it has (`metadata.kinds`; a rule without kinds applies
-    /// to every unit). A policy that fails is reported and the others still run.
-    pub fn evaluate(
-        &self,
-        evaluator: &mut Evaluator,
-        unit: &mut Unit,
-    ) -> (Vec<RawFinding>, Vec<PolicyError>) {
+    /// to every unit). The rules run side by side, so one large unit still uses every
+    /// core; findings and errors come in rule order. A policy that fails is reported
+    /// and the others still run.
+    pub fn evaluate(&self, unit: &mut Unit) -> (Vec<RawFinding>, Vec<PolicyError>) {
         let input = std::mem::take(&mut unit.input);
         let present = kinds_present(&input);
         let format = unit.format.as_str();
-        let mut findings = Vec::new();
-        let mut errors = Vec::new();
         let applicable: Vec<(usize, &Rule, &CompiledRule)> = self
             .rules
             .iter()
@@ -95,59 +97,45 @@ impl PolicySet {
             .collect();
         drop(present);
         let input = value::to_rego(input);
-        // Rules not prepared yet (built-ins are prepared on first use) are prepared
-        // side by side, so a scan of one template still uses every core for it.
-        let unprepared: Vec<&CompiledRule> = applicable
-            .iter()
-            .filter(|(index, _, compiled)| {
-                evaluator.workers[*index].is_none() && !compiled.is_prepared()
-            })
-            .map(|(_, _, compiled)| *compiled)
-            .collect();
-        if unprepared.len() > 1 {
-            unprepared.par_iter().for_each(|c| {
-                let _ = c.prepared();
-            });
-        }
-        for (index, rule, compiled) in applicable {
-            let worker = match &mut evaluator.workers[index] {
-                Some(worker) => worker,
-                slot => match compiled.prepared() {
-                    Ok(prepared) => slot.insert(Worker::of(prepared)),
-                    Err(e) => {
-                        errors.push(PolicyError::new(&rule.file, e));
-                        continue;
-                    }
-                },
-            };
-            let t0 = std::time::Instant::now();
-            let result = worker.findings(rule, &input);
-            if profiling() {
-                eprintln!(
-                    "opsgate profile: {:>9.3} ms  {}  {}",
-                    t0.elapsed().as_secs_f64() * 1e3,
-                    rule.meta.id,
-                    unit.name
-                );
-            }
-            let found = match result {
-                Ok(Value::Undefined) => continue,
-                Ok(v) => parse_findings(index, serde_json::to_value(&v).unwrap_or(J::Null)),
-                Err(e) => {
-                    // A failed evaluation can leave state behind: start the next
-                    // unit from a fresh clone.
-                    evaluator.workers[index] = None;
-                    Err(format!("{} failed on {}: {e}", rule.meta.id, unit.name))
+        let results: Vec<Result<Vec<RawFinding>, PolicyError>> = applicable
+            .par_iter()
+            .map(|&(index, rule, compiled)| {
+                let mut worker = compiled
+                    .take_worker()
+                    .map_err(|e| PolicyError::new(&rule.file, e))?;
+                let t0 = std::time::Instant::now();
+                let result = worker.findings(rule, &input);
+                if profiling() {
+                    eprintln!(
+                        "opsgate profile: {:>9.3} ms  {}  {}",
+                        t0.elapsed().as_secs_f64() * 1e3,
+                        rule.meta.id,
+                        unit.name
+                    );
                 }
-            };
-            match found {
+                // A failed evaluation can leave state behind: its worker is dropped.
+                if result.is_ok() {
+                    compiled.give_back(worker);
+                }
+                match result {
+                    Ok(Value::Undefined) => Ok(vec![]),
+                    Ok(v) => parse_findings(index, serde_json::to_value(&v).unwrap_or(J::Null)),
+                    Err(e) => Err(format!("{} failed on {}: {e}", rule.meta.id, unit.name)),
+                }
+                .map_err(|message| PolicyError::new(&rule.file, message))
+            })
+            .collect();
+        let mut findings = Vec::new();
+        let mut errors = Vec::new();
+        for ((_, rule, _), result) in applicable.iter().zip(results) {
+            match result {
                 Ok(mut f) => {
                     if let Some(e) = outside_kinds(rule, &f, &input) {
                         errors.push(e);
                     }
                     findings.append(&mut f);
                 }
-                Err(message) => errors.push(PolicyError::new(&rule.file, message)),
+                Err(e) => errors.push(e),
             }
         }
         (findings, errors)

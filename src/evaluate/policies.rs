@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
 use regorus::languages::rego::compiler::Compiler;
@@ -13,6 +13,7 @@ use regorus::{Engine, Value};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value as J};
 
+use super::Worker;
 use crate::finding::Severity;
 use crate::source::{SourceFile, Span};
 
@@ -108,7 +109,7 @@ impl RuleTexts {
 }
 
 /// A rule's prepared engine; workers evaluate clones of it (cheap: modules are
-/// shared). Built-in rules are prepared on first use: preparing (regorus' analysis
+/// shared), kept between evaluations in a pool. Built-in rules are prepared on first use: preparing (regorus' analysis
 /// of the libraries and the rule) is most of a small scan's time, and a scan of
 /// one template needs only the rules whose kinds it has. A team's own policies are
 /// prepared at load, so that a broken one is reported whether or not it runs.
@@ -117,6 +118,9 @@ pub struct CompiledRule {
     prepared: Arc<OnceLock<Result<Prepared, String>>>,
     /// What the engine is prepared from, until it is.
     source: Option<Arc<RuleSource>>,
+    /// Idle workers: an evaluation takes one (or makes one) and gives it back, so
+    /// the rules of one unit run side by side and each worker is reused.
+    pub(super) idle: Arc<Mutex<Vec<Worker>>>,
 }
 
 /// A prepared rule: its interpreter engine and, for built-in rules, the same rule
@@ -160,6 +164,7 @@ impl CompiledRule {
                 timer,
             }))),
             source: None,
+            idle: Default::default(),
         }
     }
 
@@ -167,12 +172,8 @@ impl CompiledRule {
         CompiledRule {
             prepared: Arc::new(OnceLock::new()),
             source: Some(Arc::new(source)),
+            idle: Default::default(),
         }
-    }
-
-    /// Whether the rule has been prepared (successfully or not).
-    pub(super) fn is_prepared(&self) -> bool {
-        self.prepared.get().is_some()
     }
 
     /// The prepared rule (prepared now, once, if it was not yet).
