@@ -552,8 +552,18 @@ fn scan_file(
     policies: &PolicySet,
     collect_resources: bool,
 ) -> Outcome {
+    let started = Instant::now();
     match load_unit(c, loader) {
-        Loaded::Unit(u, e) => evaluate_unit(u, e, policies, None, collect_resources),
+        Loaded::Unit(u, e) => {
+            if crate::evaluate::profiling() {
+                eprintln!(
+                    "opsgate profile: {:>9.3} ms  (load and normalise)  {}",
+                    started.elapsed().as_secs_f64() * 1e3,
+                    u.name
+                );
+            }
+            evaluate_unit(u, e, policies, None, collect_resources)
+        }
         Loaded::Skipped(why) => Outcome::Skipped(c.display.clone(), why),
         Loaded::Failed(e) => Outcome::Failed(e),
     }
@@ -568,7 +578,16 @@ fn evaluate_unit(
     keep: Option<&dyn Fn(&str) -> bool>,
     collect_resources: bool,
 ) -> Outcome {
+    let started = Instant::now();
     let (raw, policy_errors) = policies.evaluate(&mut unit);
+    if crate::evaluate::profiling() {
+        eprintln!(
+            "opsgate profile: {:>9.3} ms  (every rule)  {}",
+            started.elapsed().as_secs_f64() * 1e3,
+            unit.name
+        );
+    }
+    let started = Instant::now();
     errors.extend(policy_errors.iter().map(InputError::policy));
     let mut findings = Vec::with_capacity(raw.len());
     let unit_name: Arc<str> = unit.name.as_str().into();
@@ -660,6 +679,13 @@ fn evaluate_unit(
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
+    }
+    if crate::evaluate::profiling() {
+        eprintln!(
+            "opsgate profile: {:>9.3} ms  (locate and suppress)  {}",
+            started.elapsed().as_secs_f64() * 1e3,
+            unit.name
+        );
     }
     Outcome::Scanned {
         unit: unit.name.clone(),

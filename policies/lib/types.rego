@@ -1,9 +1,14 @@
-# Resources by native type (built once per evaluation, only when asked for).
+# Resources by native type. opsgate builds the index once per unit and passes it in
+# the input (`input.indexes.by_type`); an input without it gets it built here.
 package opsgate.types
 
 # Addresses per native type (`Custom::LogRetention`, ...), for types that have no
-# canonical kind; built once per evaluation like `by_kind`.
-by_type[t] contains a if {
+# canonical kind.
+by_type := x if {
+	x := input.indexes.by_type
+} else := built
+
+built[t] contains a if {
 	some a, r in input.resources
 	t := r.type
 }
