@@ -2,7 +2,7 @@
 //! time in parallel, then sorted for deterministic output. `filter` and `report`
 //! run on the result.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -192,17 +192,14 @@ impl Outcome {
         let Outcome::Scanned { findings, .. } = self else {
             return;
         };
-        let mut names: Vec<(*const SourceFile, Arc<SourceFile>)> = Vec::new();
+        // By file (a module's findings may span many files): linear in findings.
+        let mut names: HashMap<*const SourceFile, Arc<SourceFile>> = HashMap::new();
         for f in findings {
             let key = Arc::as_ptr(&f.file);
-            let name = match names.iter().find(|(k, _)| *k == key) {
-                Some((_, name)) => name.clone(),
-                None => {
-                    let name = Arc::new(SourceFile::new(f.file.display.clone(), ""));
-                    names.push((key, name.clone()));
-                    name
-                }
-            };
+            let name = names
+                .entry(key)
+                .or_insert_with(|| Arc::new(SourceFile::new(f.file.display.clone(), "")))
+                .clone();
             f.file = name;
         }
     }
