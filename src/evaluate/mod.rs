@@ -1,5 +1,6 @@
 //! evaluate: the rules that apply to each unit, in parallel (a pool of workers per rule).
 
+mod indexes;
 mod policies;
 mod value;
 
@@ -98,7 +99,7 @@ impl PolicySet {
         drop(present);
         let started = std::time::Instant::now();
         let mut input = value::to_rego(input);
-        value::add_indexes(&mut input);
+        indexes::add_indexes(&mut input);
         if profiling() {
             eprintln!(
                 "opsgate profile: {:>9.3} ms  (input conversion)  {}",

@@ -6,7 +6,7 @@
 //! its entries at once, and the few distinct keys of a unit (`kind`, `properties`,
 //! ...) share one allocation each.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 use regorus::Value;
 use serde_json::Value as J;
@@ -54,56 +54,6 @@ impl Converter {
         let shared = Value::String(key.as_str().into());
         self.keys.insert(key, shared.clone());
         shared
-    }
-}
-
-/// Adds `indexes` to a unit's input: the reference graph's edges by source and by
-/// target (`edges_from`, `edges_to`: address -> set of edges) and resource addresses
-/// by native type (`by_type`). Built once per unit here, and read by every rule
-/// through `data.opsgate.graph` and `data.opsgate.types`, instead of each rule
-/// building them again (policies/lib/graph.rego).
-pub fn add_indexes(input: &mut Value) {
-    let mut from: BTreeMap<Value, BTreeSet<Value>> = BTreeMap::new();
-    let mut to: BTreeMap<Value, BTreeSet<Value>> = BTreeMap::new();
-    if let Ok(edges) = input["edges"].as_array() {
-        for e in edges.iter() {
-            for (key, index) in [("from", &mut from), ("to", &mut to)] {
-                let end = &e[key];
-                if *end != Value::Undefined {
-                    index.entry(end.clone()).or_default().insert(e.clone());
-                }
-            }
-        }
-    }
-    let mut by_type: BTreeMap<Value, BTreeSet<Value>> = BTreeMap::new();
-    if let Ok(resources) = input["resources"].as_object() {
-        for (address, r) in resources.iter() {
-            let t = &r["type"];
-            if *t != Value::Undefined {
-                by_type
-                    .entry(t.clone())
-                    .or_default()
-                    .insert(address.clone());
-            }
-        }
-    }
-    let sets = |m: BTreeMap<Value, BTreeSet<Value>>| {
-        Value::from(
-            m.into_iter()
-                .map(|(k, v)| (k, Value::from(v)))
-                .collect::<BTreeMap<_, _>>(),
-        )
-    };
-    let indexes: BTreeMap<Value, Value> = [
-        ("by_type", sets(by_type)),
-        ("edges_from", sets(from)),
-        ("edges_to", sets(to)),
-    ]
-    .into_iter()
-    .map(|(k, v)| (Value::String(k.into()), v))
-    .collect();
-    if let Ok(map) = input.as_object_mut() {
-        map.insert(Value::String("indexes".into()), Value::from(indexes));
     }
 }
 
