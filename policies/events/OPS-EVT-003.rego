@@ -23,7 +23,9 @@
 # configuration's references, as in Terraform configuration.
 package opsgate.rules.evt_003
 
+import data.opsgate.graph
 import data.opsgate.lib
+import data.opsgate.types
 
 metadata := {
 	"id": "OPS-EVT-003",
@@ -109,10 +111,12 @@ segment_matches(seg, want) if {
 
 # Alarms another resource refers to where it acts on their state (Ref, Fn::GetAtt,
 # Fn::Sub; Terraform references, also through module inputs and outputs).
+# Only the edges of the consumer types are visited (through the indexes), not all.
 consumed contains e.to if {
-	some e in input.edges
+	some t, prefixes in consumer_paths
+	some from in object.get(types.by_type, t, set())
+	some e in object.get(graph.edges_from, from, set())
 	not e.via in {"DependsOn", "depends_on"}
-	prefixes := consumer_paths[input.resources[e.from].type]
 	some prefix in prefixes
 	on_pattern(e.path, prefix)
 }

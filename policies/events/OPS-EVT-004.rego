@@ -95,10 +95,10 @@ alarms := lib.resources_of(["aws_cloudwatch_metric_alarm", "aws_cloudwatch_compo
 notified[e.to] contains a.address if {
 	some a in alarms
 	some e in object.get(graph.edges_from, a.address, set())
+	e.to in topic_addrs
 	not e.via in {"DependsOn", "depends_on"}
 	some prop in names.actions
 	lib.paths_overlap(e.path, ["properties", prop])
-	e.to in topic_addrs
 }
 
 notified[t] contains a.address if {
