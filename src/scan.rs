@@ -591,9 +591,27 @@ fn evaluate_unit(
     // A resource's name, type and CDK path, shared by its findings.
     type Shared = (Arc<str>, Arc<str>, Option<Arc<str>>);
     let mut shared: std::collections::HashMap<String, Shared> = Default::default();
-    for f in raw {
+    // Locating and fingerprinting are independent per finding, and a large unit has
+    // tens of thousands: in parallel.
+    let placed: Vec<_> = raw
+        .par_iter()
+        .map(|f| {
+            let res = unit.resources.get(&f.resource)?;
+            let span = locate(res, &f.path);
+            let id = &policies.rules[f.rule_index].meta.id;
+            Some((
+                span,
+                res.file.position(span.start),
+                res.file.end_position(span),
+                fingerprint(id, &unit.name, &f.resource, &f.path),
+            ))
+        })
+        .collect();
+    for (f, placed) in raw.into_iter().zip(placed) {
         let rule = &policies.rules[f.rule_index];
-        let Some(res) = unit.resources.get(&f.resource) else {
+        let (Some(res), Some((span, start, end, fingerprint))) =
+            (unit.resources.get(&f.resource), placed)
+        else {
             errors.push(InputError::plain(
                 &rule.file,
                 format!(
@@ -603,7 +621,6 @@ fn evaluate_unit(
             ));
             continue;
         };
-        let span = locate(res, &f.path);
         let fix = match f.fix {
             Some(own) => own.into(),
             None => rule.texts.remediation(unit.format.as_str()),
@@ -628,11 +645,11 @@ fn evaluate_unit(
             title: rule.texts.title.clone(),
             message: f.message.into(),
             fix,
-            start: res.file.position(span.start),
-            end: res.file.end_position(span),
+            start,
+            end,
             file: res.file.clone(),
             span,
-            fingerprint: fingerprint(&rule.meta.id, &unit.name, &f.resource, &f.path),
+            fingerprint,
             unit: unit_name.clone(),
             resource,
             resource_type,
