@@ -42,7 +42,10 @@ fuzz_target!(|data: &[u8]| {
         }
         let loader = Loader::new(limits, Roots::of(&[root.to_path_buf()]));
         let (unit, _errors) = terraform::normalise(root, &loader, &Default::default());
-        (serde_json::to_string(&unit.input).expect("input serialises"), len)
+        (
+            serde_json::to_string(&unit.input).expect("input serialises"),
+            len,
+        )
     } else {
         let text = gen::cloudformation(&mut g);
         let path = root.join("t.json");
