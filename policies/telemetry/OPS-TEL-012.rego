@@ -106,23 +106,29 @@ member(db) if lib.get(db, ["properties", names.cluster]) != null
 
 # The clusters of the unit that `db` belongs to: through a reference from its cluster
 # identifier, or by the same literal identifier.
-clusters_of(db) := {c |
-	some c in lib.resources("aws_rds_cluster")
-	linked(db, c)
-}
+clusters_of(db) := clusters_referenced(db) | clusters_named(db)
 
-linked(db, c) if {
+# A reference from the instance's cluster identifier to a cluster.
+clusters_referenced(db) := {c |
 	some e in object.get(graph.edges_from, db.address, set())
-	e.to == c.address
 	lib.has_prefix(e.path, ["properties", names.cluster])
+	c := input.resources[e.to]
+	c.kind == "aws_rds_cluster"
 }
 
-linked(db, c) if {
+# The same literal identifier (case-insensitive), looked up by name.
+clusters_named(db) := {input.resources[addr] |
 	id := lib.get(db, ["properties", names.cluster])
 	is_string(id)
+	some addr in object.get(clusters_by_name, lower(id), set())
+}
+
+# The clusters of the unit by lower-cased literal identifier.
+clusters_by_name[key] contains c.address if {
+	some c in lib.resources("aws_rds_cluster")
 	name := lib.get(c, ["properties", names.cluster_name])
 	is_string(name)
-	lower(id) == lower(name)
+	key := lower(name)
 }
 
 # The cluster-level setting covers the instance, or cannot be known.

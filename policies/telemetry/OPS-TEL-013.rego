@@ -169,23 +169,29 @@ aurora_mysql_unsupported(cls) if cls in {"db.t4g.micro", "db.t4g.small"}
 # (cluster_identifier is required there).
 member(db) if lib.get(db, ["properties", names.cluster]) != null
 
-clusters_of(db) := {c |
-	some c in lib.resources("aws_rds_cluster")
-	linked(db, c)
-}
+clusters_of(db) := clusters_referenced(db) | clusters_named(db)
 
-linked(db, c) if {
+# A reference from the instance's cluster identifier to a cluster.
+clusters_referenced(db) := {c |
 	some e in object.get(graph.edges_from, db.address, set())
-	e.to == c.address
 	lib.has_prefix(e.path, ["properties", names.cluster])
+	c := input.resources[e.to]
+	c.kind == "aws_rds_cluster"
 }
 
-linked(db, c) if {
+# The same literal identifier (case-insensitive), looked up by name.
+clusters_named(db) := {input.resources[addr] |
 	id := lib.get(db, ["properties", names.cluster])
 	is_string(id)
+	some addr in object.get(clusters_by_name, lower(id), set())
+}
+
+# The clusters of the unit by lower-cased literal identifier.
+clusters_by_name[key] contains c.address if {
+	some c in lib.resources("aws_rds_cluster")
 	name := lib.get(c, ["properties", names.cluster])
 	is_string(name)
-	lower(id) == lower(name)
+	key := lower(name)
 }
 
 # The cluster-level flag covers the instance, or cannot be known.
