@@ -80,6 +80,10 @@ impl PolicySet {
     pub fn evaluate(&self, unit: &mut Unit) -> (Vec<RawFinding>, Vec<PolicyError>) {
         let input = std::mem::take(&mut unit.input);
         let present = kinds_present(&input);
+        let size = input
+            .get("resources")
+            .and_then(J::as_object)
+            .map_or(0, |r| r.len());
         let format = unit.format.as_str();
         let applicable: Vec<(usize, &Rule, &CompiledRule)> = self
             .rules
@@ -107,34 +111,38 @@ impl PolicySet {
                 unit.name
             );
         }
-        let results: Vec<Result<Vec<RawFinding>, PolicyError>> = applicable
-            .par_iter()
-            .map(|&(index, rule, compiled)| {
-                let mut worker = compiled
-                    .take_worker()
-                    .map_err(|e| PolicyError::new(&rule.file, e))?;
-                let t0 = std::time::Instant::now();
-                let result = worker.findings(rule, &input);
-                if profiling() {
-                    eprintln!(
-                        "opsgate profile: {:>9.3} ms  {}  {}",
-                        t0.elapsed().as_secs_f64() * 1e3,
-                        rule.meta.id,
-                        unit.name
-                    );
-                }
-                // A failed evaluation can leave state behind: its worker is dropped.
-                if result.is_ok() {
-                    compiled.give_back(worker);
-                }
-                match result {
-                    Ok(Value::Undefined) => Ok(vec![]),
-                    Ok(v) => parse_findings(index, serde_json::to_value(&v).unwrap_or(J::Null)),
-                    Err(e) => Err(format!("{} failed on {}: {e}", rule.meta.id, unit.name)),
-                }
-                .map_err(|message| PolicyError::new(&rule.file, message))
-            })
-            .collect();
+        let run = |&(index, rule, compiled): &(usize, &Rule, &CompiledRule)| {
+            let mut worker = compiled
+                .take_worker()
+                .map_err(|e| PolicyError::new(&rule.file, e))?;
+            let t0 = std::time::Instant::now();
+            let result = worker.findings(rule, &input);
+            if profiling() {
+                eprintln!(
+                    "opsgate profile: {:>9.3} ms  {}  {}",
+                    t0.elapsed().as_secs_f64() * 1e3,
+                    rule.meta.id,
+                    unit.name
+                );
+            }
+            // A failed evaluation can leave state behind: its worker is dropped.
+            if result.is_ok() {
+                compiled.give_back(worker);
+            }
+            match result {
+                Ok(Value::Undefined) => Ok(vec![]),
+                Ok(v) => parse_findings(index, serde_json::to_value(&v).unwrap_or(J::Null)),
+                Err(e) => Err(format!("{} failed on {}: {e}", rule.meta.id, unit.name)),
+            }
+            .map_err(|message| PolicyError::new(&rule.file, message))
+        };
+        // The rules of a large unit side by side; a small unit is one task among the
+        // scan's many, and splitting it would cost more than it gains.
+        let results: Vec<Result<Vec<RawFinding>, PolicyError>> = if size >= PARALLEL_RULES_FROM {
+            applicable.par_iter().map(run).collect()
+        } else {
+            applicable.iter().map(run).collect()
+        };
         let mut findings = Vec::new();
         let mut errors = Vec::new();
         for ((_, rule, _), result) in applicable.iter().zip(results) {
@@ -151,6 +159,9 @@ impl PolicySet {
         (findings, errors)
     }
 }
+
+/// Units with at least this many resources have their rules evaluated in parallel.
+const PARALLEL_RULES_FROM: usize = 200;
 
 /// `OPSGATE_PROFILE=1`: each rule's evaluation time per unit on standard error, for
 /// finding the rule that makes a large unit slow (bench/large_unit.py).
