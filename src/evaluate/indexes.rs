@@ -100,10 +100,6 @@ fn get(v: &Value, path: &[Value]) -> Value {
     }
 }
 
-fn path(parts: &[Value]) -> Vec<Value> {
-    parts.to_vec()
-}
-
 fn s(text: &str) -> Value {
     Value::from(text)
 }
@@ -168,12 +164,12 @@ fn alarm_slots(input: &Value) -> Slots {
         let mut lists: Vec<(Vec<Value>, Value)> = Vec::new();
         if cloudformation {
             lists.push((
-                path(&[s("properties"), s("Dimensions")]),
+                Vec::from([s("properties"), s("Dimensions")]),
                 property("Dimensions"),
             ));
             if let Ok(metrics) = property("Metrics").as_array() {
                 for j in 0..metrics.len() {
-                    let p = path(&[
+                    let p = Vec::from([
                         s("properties"),
                         s("Metrics"),
                         n(j),
@@ -187,7 +183,7 @@ fn alarm_slots(input: &Value) -> Slots {
             }
         } else {
             lists.push((
-                path(&[s("properties"), s("dimensions")]),
+                Vec::from([s("properties"), s("dimensions")]),
                 property("dimensions"),
             ));
             if let Ok(queries) = property("metric_query").as_array() {
@@ -196,7 +192,7 @@ fn alarm_slots(input: &Value) -> Slots {
                         continue;
                     };
                     for k in 0..metric {
-                        let p = path(&[
+                        let p = Vec::from([
                             s("properties"),
                             s("metric_query"),
                             n(j),
@@ -219,7 +215,12 @@ fn alarm_slots(input: &Value) -> Slots {
         for key in ["Metrics", "metric_query"] {
             let v = property(key);
             if is_unknown(&v) {
-                add(address, Value::Null, path(&[s("properties"), s(key)]), v);
+                add(
+                    address,
+                    Value::Null,
+                    Vec::from([s("properties"), s(key)]),
+                    v,
+                );
             }
         }
         for (p, dims) in &lists {

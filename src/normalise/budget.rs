@@ -85,15 +85,10 @@ impl Budget {
 
     /// One evaluation step.
     pub fn step(&self) -> Result<(), Exceeded> {
-        self.steps_n(1)
-    }
-
-    /// `n` evaluation steps (a loop of a function over its argument).
-    pub fn steps_n(&self, n: u64) -> Result<(), Exceeded> {
         if self.spent.get() {
             return Err(Exceeded::Steps);
         }
-        let steps = self.steps.get().saturating_add(n);
+        let steps = self.steps.get() + 1;
         self.steps.set(steps);
         if steps > self.limits.max_eval_steps {
             self.spent.set(true);
