@@ -332,19 +332,21 @@ pub fn scan_with(options: &ScanOptions, policies: &PolicySet) -> ScanResult {
     if let Some(p) = &options.progress {
         p.total.store(jobs.len(), Relaxed);
     }
+    let how = Evaluation {
+        policies,
+        collect_resources: options.collect_resources,
+        // Fewer units than cores: the cores a unit does not get would idle, so its
+        // rules share them.
+        spread_rules: jobs.len() < rayon::current_num_threads(),
+    };
     let outcomes: Vec<Outcome> = jobs
         .par_iter()
         .map(|job| {
             let mut outcome = match job {
-                Job::Template(c) => scan_file(c, &loader, policies, options.collect_resources),
-                Job::Terraform(c, only) => scan_terraform(
-                    c,
-                    *only,
-                    &loader,
-                    &options.terraform,
-                    policies,
-                    options.collect_resources,
-                ),
+                Job::Template(c) => scan_file(c, &loader, &how),
+                Job::Terraform(c, only) => {
+                    scan_terraform(c, *only, &loader, &options.terraform, &how)
+                }
             };
             if options.drop_sources {
                 outcome.drop_sources();
@@ -489,7 +491,8 @@ pub fn load_unit(c: &Candidate, loader: &Loader) -> Loaded {
     if !cloudformation::is_template(&root) {
         return Loaded::Skipped("not a CloudFormation template".into());
     }
-    let (unit, errors) = cloudformation::normalise(source.clone(), root, loader.limits());
+    let (unit, errors) = cloudformation::normalise(source.clone(), &root, loader.limits());
+    crate::drop_later(root);
     let errors = errors
         .into_iter()
         .map(|e| InputError::load(source.clone(), e))
@@ -521,8 +524,7 @@ fn scan_terraform(
     only: Option<&BTreeSet<PathBuf>>,
     loader: &Loader,
     options: &TerraformOptions,
-    policies: &PolicySet,
-    collect_resources: bool,
+    how: &Evaluation,
 ) -> Outcome {
     let (unit, errors) = terraform::normalise(&c.path, loader, options);
     loader.release(&c.path);
@@ -540,15 +542,19 @@ fn scan_terraform(
         Some(_) => Some(&in_modules),
         None => None,
     };
-    evaluate_unit(unit, errors, policies, keep, collect_resources)
+    evaluate_unit(unit, errors, how, keep)
 }
 
-fn scan_file(
-    c: &Candidate,
-    loader: &Loader,
-    policies: &PolicySet,
+/// How the units of one scan are evaluated.
+struct Evaluation<'a> {
+    policies: &'a PolicySet,
+    /// `ScanOptions::collect_resources`.
     collect_resources: bool,
-) -> Outcome {
+    /// Run each unit's rules side by side whatever its size.
+    spread_rules: bool,
+}
+
+fn scan_file(c: &Candidate, loader: &Loader, how: &Evaluation) -> Outcome {
     let started = Instant::now();
     match load_unit(c, loader) {
         Loaded::Unit(u, e) => {
@@ -559,7 +565,7 @@ fn scan_file(
                     u.name
                 );
             }
-            evaluate_unit(u, e, policies, None, collect_resources)
+            evaluate_unit(u, e, how, None)
         }
         Loaded::Skipped(why) => Outcome::Skipped(c.display.clone(), why),
         Loaded::Failed(e) => Outcome::Failed(e),
@@ -571,12 +577,12 @@ fn scan_file(
 fn evaluate_unit(
     mut unit: Unit,
     mut errors: Vec<InputError>,
-    policies: &PolicySet,
+    how: &Evaluation,
     keep: Option<&dyn Fn(&str) -> bool>,
-    collect_resources: bool,
 ) -> Outcome {
     let started = Instant::now();
-    let (raw, policy_errors) = policies.evaluate(&mut unit);
+    let policies = how.policies;
+    let (raw, policy_errors) = policies.evaluate(&mut unit, how.spread_rules);
     if crate::evaluate::profiling() {
         eprintln!(
             "opsgate profile: {:>9.3} ms  (every rule)  {}",
@@ -672,7 +678,7 @@ fn evaluate_unit(
     for (name, res) in &unit.resources {
         if kept(res.file.display.as_str()) {
             resources += 1;
-            if collect_resources {
+            if how.collect_resources {
                 resource_files.push((name.clone(), res.file.display.clone()));
             }
         }
@@ -701,7 +707,7 @@ fn evaluate_unit(
             unit.name
         );
     }
-    Outcome::Scanned {
+    let outcome = Outcome::Scanned {
         unit: unit.name.clone(),
         format: unit.format,
         findings,
@@ -710,7 +716,9 @@ fn evaluate_unit(
         notes: std::mem::take(&mut unit.notes),
         files,
         resource_files,
-    }
+    };
+    crate::drop_later(unit);
+    outcome
 }
 
 fn syntax_name(s: Syntax) -> &'static str {

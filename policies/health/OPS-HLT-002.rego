@@ -34,6 +34,7 @@
 # name whatever it references, and the rule stays silent for those resources.
 package opsgate.rules.hlt_002
 
+import data.opsgate.alarms
 import data.opsgate.graph
 import data.opsgate.lib
 
@@ -124,113 +125,41 @@ redrive_sources_of[q] contains r if some [q, r] in dlq_of
 
 # ---- alarms and their QueueName dimensions ---------------------------------------
 
-alarms := lib.resources_of(["aws_cloudwatch_metric_alarm"], ["AWS::CloudWatch::Alarm"])
+# The dimensions of the metric alarms (policies/lib/alarms.rego, built once per unit):
+# a slot is {"alarm", "name", "path", "value"}, with `name` null where it cannot be
+# known (an unknown Dimensions list or dimensions map, an unknown metric-math query
+# list, an entry whose Name is unknown); `path` is where the value sits, and edges
+# from the alarm at, below or above it are the references it makes.
+queue_slots := object.get(alarms.slots_named, "QueueName", set())
 
-# Where an alarm keeps dimensions: its own, and those of its metric-math queries.
-# (regorus is built without the `graph` builtins, so `walk` is not available: the
-# places are spelled out.)
-dim_containers contains [a, ["properties", "Dimensions"]] if {
-	lib.is_cloudformation
-	some a in alarms
-}
-
-dim_containers contains [a, ["properties", "Metrics", j, "MetricStat", "Metric", "Dimensions"]] if {
-	lib.is_cloudformation
-	some a in alarms
-	metrics := lib.get(a, ["properties", "Metrics"])
-	is_array(metrics)
-	some j, _ in metrics
-}
-
-dim_containers contains [a, ["properties", "dimensions"]] if {
-	lib.is_terraform
-	some a in alarms
-}
-
-dim_containers contains [a, ["properties", "metric_query", j, "metric", k, "dimensions"]] if {
-	lib.is_terraform
-	some a in alarms
-	queries := lib.get(a, ["properties", "metric_query"])
-	is_array(queries)
-	some j, q in queries
-	metric := object.get(q, "metric", [])
-	is_array(metric)
-	some k, _ in metric
-}
-
-# A metric-math query list that is unknown as a whole.
-unknown_dims contains [a.address, ["properties", name]] if {
-	some a in alarms
-	some name in {"Metrics", "metric_query"}
-	lib.is_unknown(lib.get(a, ["properties", name]))
-}
-
-# A dimension set that is unknown (Fn::If, a variable, merge(...)): any of its entries
-# may be QueueName.
-unknown_dims contains [a.address, c] if {
-	some [a, c] in dim_containers
-	lib.is_unknown(lib.get(a, c))
-}
-
-# CloudFormation: an unknown entry, or an entry whose Name is unknown.
-unknown_dims contains [a.address, array.concat(c, [i])] if {
-	lib.is_cloudformation
-	some [a, c] in dim_containers
-	dims := lib.get(a, c)
-	is_array(dims)
-	some i, d in dims
-	unknown_entry(d)
-}
-
-unknown_entry(d) if lib.is_unknown(d)
-
-unknown_entry(d) if lib.is_unknown(object.get(d, "Name", null))
-
-# [alarm address, path of a QueueName dimension value, value].
-# CloudFormation: {Name: QueueName, Value: ...} entries.
-queue_dims contains [a.address, array.concat(c, [i, "Value"]), object.get(d, "Value", null)] if {
-	lib.is_cloudformation
-	some [a, c] in dim_containers
-	dims := lib.get(a, c)
-	is_array(dims)
-	some i, d in dims
-	is_object(d)
-	object.get(d, "Name", null) == "QueueName"
-}
-
-# Terraform: the QueueName key of a dimensions map.
-queue_dims contains [a.address, array.concat(c, ["QueueName"]), v] if {
-	lib.is_terraform
-	some [a, c] in dim_containers
-	dims := lib.get(a, c)
-	is_object(dims)
-	not lib.is_unknown(dims)
-	v := dims.QueueName
-}
-
-# Paths where a reference names a queue for an alarm.
-dim_paths contains [a, p] if some [a, p, _] in queue_dims
-
-dim_paths contains [a, p] if some [a, p] in unknown_dims
-
-# Queues an alarm's QueueName dimension refers to.
+# Queues an alarm's QueueName dimension refers to, or a dimension whose name cannot
+# be known (it may be QueueName).
 alarmed contains e.to if {
-	some [a, p] in dim_paths
-	some e in object.get(graph.edges_from, a, set())
+	some s in queue_slots
+	some e in slot_edges(s)
+}
+
+alarmed contains e.to if {
+	some s in alarms.slots_unnamed
+	some e in slot_edges(s)
+}
+
+slot_edges(s) := {e |
+	some e in object.get(graph.edges_from, s.alarm, set())
 	not e.via in {"DependsOn", "depends_on"}
-	lib.paths_overlap(e.path, p)
+	lib.paths_overlap(e.path, s.path)
 }
 
 # Queues named literally (or by the same unknown source text) in a QueueName dimension.
 alarmed contains q if {
-	some [_, _, v] in queue_dims
-	is_string(v)
-	some q in object.get(queues_by_name, v, set())
+	some s in queue_slots
+	is_string(s.value)
+	some q in object.get(queues_by_name, s.value, set())
 }
 
 alarmed contains q if {
-	some [_, _, v] in queue_dims
-	text := lib.unknown_text(v)
+	some s in queue_slots
+	text := lib.unknown_text(s.value)
 	some q in object.get(queues_by_name_text, text, set())
 }
 
@@ -241,18 +170,18 @@ queues_by_name_text[text] contains q.address if {
 
 # A QueueName dimension that is unknown and refers to no resource: it may name any queue.
 unresolved_dimension if {
-	some [a, p, v] in queue_dims
-	lib.is_unknown(v)
-	not refers(a, p)
-	not queues_by_name_text[lib.unknown_text(v)]
+	some s in queue_slots
+	lib.is_unknown(s.value)
+	count(slot_edges(s)) == 0
+	not queues_by_name_text[lib.unknown_text(s.value)]
 }
 
-# An unknown dimension set matters only on an alarm that may watch an SQS metric: its
-# namespace is AWS/SQS, unknown, or not set at the top (metric-math alarms).
+# A dimension of unknown name matters only on an alarm that may watch an SQS metric:
+# its namespace is AWS/SQS, unknown, or not set at the top (metric-math alarms).
 unresolved_dimension if {
-	some [a, p] in unknown_dims
-	not refers(a, p)
-	not other_namespace(input.resources[a])
+	some s in alarms.slots_unnamed
+	count(slot_edges(s)) == 0
+	not other_namespace(input.resources[s.alarm])
 }
 
 other_namespace(a) if {
@@ -264,12 +193,6 @@ other_namespace(a) if {
 namespace_name := "Namespace" if lib.is_cloudformation
 
 namespace_name := "namespace" if lib.is_terraform
-
-refers(a, p) if {
-	some e in object.get(graph.edges_from, a, set())
-	not e.via in {"DependsOn", "depends_on"}
-	lib.paths_overlap(e.path, p)
-}
 
 # ---- findings --------------------------------------------------------------------
 

@@ -14,31 +14,11 @@ use regorus::Value;
 /// - `alarm_slots`: `{named: {dimension name: set of slots}, unnamed: set of slots}`,
 ///   the dimensions of every metric alarm as policies/lib/alarms.rego describes them.
 pub fn add_indexes(input: &mut Value) {
-    let mut from: BTreeMap<Value, BTreeSet<Value>> = BTreeMap::new();
-    let mut to: BTreeMap<Value, BTreeSet<Value>> = BTreeMap::new();
-    if let Ok(edges) = input["edges"].as_array() {
-        for e in edges.iter() {
-            for (key, index) in [("from", &mut from), ("to", &mut to)] {
-                let end = &e[key];
-                if *end != Value::Undefined {
-                    index.entry(end.clone()).or_default().insert(e.clone());
-                }
-            }
-        }
-    }
-    let mut by_type: BTreeMap<Value, BTreeSet<Value>> = BTreeMap::new();
-    if let Ok(resources) = input["resources"].as_object() {
-        for (address, r) in resources.iter() {
-            let t = &r["type"];
-            if *t != Value::Undefined {
-                by_type
-                    .entry(t.clone())
-                    .or_default()
-                    .insert(address.clone());
-            }
-        }
-    }
-    let (named, unnamed) = alarm_slots(input);
+    // Four independent walks of the input, side by side.
+    let ((from, to), (by_type, (named, unnamed))) = rayon::join(
+        || rayon::join(|| edge_index(input, "from"), || edge_index(input, "to")),
+        || rayon::join(|| type_index(input), || alarm_slots(input)),
+    );
     let alarm_slots = object([("named", sets(named)), ("unnamed", Value::from(unnamed))]);
     let indexes = object([
         ("alarm_slots", alarm_slots),
@@ -51,6 +31,39 @@ pub fn add_indexes(input: &mut Value) {
     }
 }
 
+type Index = BTreeMap<Value, BTreeSet<Value>>;
+
+/// Edges by one of their ends (`from` or `to`).
+fn edge_index(input: &Value, end: &str) -> Index {
+    let mut index = Index::new();
+    if let Ok(edges) = input["edges"].as_array() {
+        for e in edges.iter() {
+            let at = &e[end];
+            if *at != Value::Undefined {
+                index.entry(at.clone()).or_default().insert(e.clone());
+            }
+        }
+    }
+    index
+}
+
+/// Resource addresses by native type.
+fn type_index(input: &Value) -> Index {
+    let mut by_type = Index::new();
+    if let Ok(resources) = input["resources"].as_object() {
+        for (address, r) in resources.iter() {
+            let t = &r["type"];
+            if *t != Value::Undefined {
+                by_type
+                    .entry(t.clone())
+                    .or_default()
+                    .insert(address.clone());
+            }
+        }
+    }
+    by_type
+}
+
 fn object<const N: usize>(entries: [(&str, Value); N]) -> Value {
     Value::from(
         entries
@@ -60,7 +73,7 @@ fn object<const N: usize>(entries: [(&str, Value); N]) -> Value {
     )
 }
 
-fn sets(m: BTreeMap<Value, BTreeSet<Value>>) -> Value {
+fn sets(m: Index) -> Value {
     Value::from(
         m.into_iter()
             .map(|(k, v)| (k, Value::from(v)))
@@ -329,7 +342,7 @@ Resources:
         let file = Arc::new(SourceFile::new("t.yaml".into(), text));
         let (unit, errors) = crate::normalise::cloudformation::normalise(
             file,
-            root,
+            &root,
             &crate::load::Limits::default(),
         );
         assert!(errors.is_empty(), "{errors:?}");

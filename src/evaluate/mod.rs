@@ -74,10 +74,10 @@ impl CompiledRule {
 impl PolicySet {
     /// Evaluates the rules that apply to the unit: those that cover its format and
     /// read a kind of resource it has (`metadata.kinds`; a rule without kinds applies
-    /// to every unit). The rules run side by side, so one large unit still uses every
-    /// core; findings and errors come in rule order. A policy that fails is reported
-    /// and the others still run.
-    pub fn evaluate(&self, unit: &mut Unit) -> (Vec<RawFinding>, Vec<PolicyError>) {
+    /// to every unit). The rules of a large unit, or with `spread` of any unit, run
+    /// side by side, so one unit still uses every core; findings and errors come in
+    /// rule order. A policy that fails is reported and the others still run.
+    pub fn evaluate(&self, unit: &mut Unit, spread: bool) -> (Vec<RawFinding>, Vec<PolicyError>) {
         let input = std::mem::take(&mut unit.input);
         let present = kinds_present(&input);
         let size = input
@@ -138,11 +138,12 @@ impl PolicySet {
         };
         // The rules of a large unit side by side; a small unit is one task among the
         // scan's many, and splitting it would cost more than it gains.
-        let results: Vec<Result<Vec<RawFinding>, PolicyError>> = if size >= PARALLEL_RULES_FROM {
-            applicable.par_iter().map(run).collect()
-        } else {
-            applicable.iter().map(run).collect()
-        };
+        let results: Vec<Result<Vec<RawFinding>, PolicyError>> =
+            if spread || size >= PARALLEL_RULES_FROM {
+                applicable.par_iter().map(run).collect()
+            } else {
+                applicable.iter().map(run).collect()
+            };
         let mut findings = Vec::new();
         let mut errors = Vec::new();
         for ((_, rule, _), result) in applicable.iter().zip(results) {
@@ -156,6 +157,7 @@ impl PolicySet {
                 Err(e) => errors.push(e),
             }
         }
+        crate::drop_later(input);
         (findings, errors)
     }
 }

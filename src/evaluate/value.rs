@@ -8,13 +8,71 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use rayon::prelude::*;
 use regorus::Value;
 use serde_json::Value as J;
 
 /// Converts a normalised unit (JSON numbers are finite, keys unique) to the value
-/// the rules read.
+/// the rules read. The members of a large top-level object or array (a unit's
+/// `resources`, `edges`, `by_kind`) are converted on all cores, in chunks that each
+/// share their keys; the rest on this thread.
 pub fn to_rego(json: J) -> Value {
-    Converter::default().value(json)
+    match json {
+        J::Object(map) => {
+            let entries: Vec<(String, J)> = map.into_iter().collect();
+            let converted: Vec<(Value, Value)> = entries
+                .into_par_iter()
+                .map(|(k, v)| (Value::from(k.as_str()), large(v)))
+                .collect();
+            Value::from(converted.into_iter().collect::<BTreeMap<_, _>>())
+        }
+        other => large(other),
+    }
+}
+
+/// Members converted per chunk: large enough that a chunk's work outweighs its
+/// scheduling and its own key table.
+const CHUNK: usize = 512;
+
+/// A member of the unit: its own members converted in parallel when there are many.
+fn large(json: J) -> Value {
+    match json {
+        J::Array(items) if items.len() > CHUNK => {
+            let chunks: Vec<Vec<J>> = chunked(items);
+            let converted: Vec<Vec<Value>> = chunks
+                .into_par_iter()
+                .map(|chunk| {
+                    let mut c = Converter::default();
+                    chunk.into_iter().map(|item| c.value(item)).collect()
+                })
+                .collect();
+            Value::from(converted.into_iter().flatten().collect::<Vec<_>>())
+        }
+        J::Object(map) if map.len() > CHUNK => {
+            let chunks: Vec<Vec<(String, J)>> = chunked(map.into_iter().collect());
+            let converted: Vec<Vec<(Value, Value)>> = chunks
+                .into_par_iter()
+                .map(|chunk| {
+                    let mut c = Converter::default();
+                    chunk
+                        .into_iter()
+                        .map(|(k, v)| (c.key(k), c.value(v)))
+                        .collect()
+                })
+                .collect();
+            Value::from(converted.into_iter().flatten().collect::<BTreeMap<_, _>>())
+        }
+        other => Converter::default().value(other),
+    }
+}
+
+fn chunked<T>(items: Vec<T>) -> Vec<Vec<T>> {
+    let mut chunks = Vec::with_capacity(items.len() / CHUNK + 1);
+    let mut items = items.into_iter().peekable();
+    while items.peek().is_some() {
+        chunks.push(items.by_ref().take(CHUNK).collect());
+    }
+    chunks
 }
 
 #[derive(Default)]
@@ -93,5 +151,21 @@ mod tests {
             Value::from("Owner")
         );
         assert_eq!(direct["zeta"][3], Value::from(u64::MAX));
+    }
+
+    /// Large members, converted in parallel chunks, give the same value too.
+    #[test]
+    fn same_value_for_large_members() {
+        let resources: serde_json::Map<String, J> = (0..3 * CHUNK + 7)
+            .map(|i| {
+                let r = serde_json::json!({"kind": "k", "type": format!("T{}", i % 7), "n": i});
+                (format!("R{i:05}"), r)
+            })
+            .collect();
+        let edges: Vec<J> = (0..2 * CHUNK + 1)
+            .map(|i| serde_json::json!({"from": format!("R{i:05}"), "to": "R00000", "path": [i]}))
+            .collect();
+        let json = serde_json::json!({"resources": resources, "edges": edges, "format": "x"});
+        assert_eq!(to_rego(json.clone()), Value::from(json));
     }
 }

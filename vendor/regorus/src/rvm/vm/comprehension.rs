@@ -395,7 +395,7 @@ impl RegoVM {
         self.set_register(result_reg_idx, current_result)?;
 
         let (iteration_state_snapshot, body_start, comprehension_end) = {
-            let frame = self.execution_stack.get_mut(comprehension_index).ok_or(
+            let frame = self.execution_stack.get_mut(comprehension_index).ok_or_else(|| 
                 VmError::InvalidIteration {
                     value: Value::String(Arc::from("No active comprehension")),
                     pc: self.pc,

@@ -47,7 +47,7 @@ impl RegoVM {
                 available: program.instruction_data.builtin_call_params.len(),
             })?
             .clone();
-        let builtin_info = program.get_builtin_info(params.builtin_index).ok_or(
+        let builtin_info = program.get_builtin_info(params.builtin_index).ok_or_else(|| 
             VmError::InvalidBuiltinInfoIndex {
                 index: params.builtin_index,
                 pc: self.pc,

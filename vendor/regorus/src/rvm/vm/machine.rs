@@ -1031,7 +1031,7 @@ impl RegoVM {
     pub(super) fn take_register(&mut self, index: u8) -> Result<Value> {
         let register_count = self.registers.len();
 
-        let slot = self.registers.get_mut(usize::from(index)).ok_or(
+        let slot = self.registers.get_mut(usize::from(index)).ok_or_else(|| 
             VmError::RegisterIndexOutOfBounds {
                 index,
                 pc: self.pc,
@@ -1046,7 +1046,7 @@ impl RegoVM {
     pub(super) fn set_register(&mut self, index: u8, value: Value) -> Result<()> {
         let register_count = self.registers.len();
 
-        let slot = self.registers.get_mut(usize::from(index)).ok_or(
+        let slot = self.registers.get_mut(usize::from(index)).ok_or_else(|| 
             VmError::RegisterIndexOutOfBounds {
                 index,
                 pc: self.pc,
