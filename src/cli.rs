@@ -557,6 +557,10 @@ fn run_scan(args: ScanArgs, config: Config, policies: PolicySet, today: &str) ->
         limits: args.inputs.limits.resolve(&config),
         // Only the human report quotes source lines.
         drop_sources: !outputs.iter().any(|o| o.format == Format::Human),
+        // JSON and markdown print no fixes.
+        drop_fixes: outputs
+            .iter()
+            .all(|o| matches!(o.format, Format::Json | Format::Markdown)),
         collect_resources: false,
     };
     let mut result = match progress {
@@ -653,6 +657,7 @@ fn run_baseline(
         exclude: Some(std::sync::Arc::new(config.clone())),
         limits: inputs.limits.resolve(&config),
         drop_sources: true,
+        drop_fixes: false,
         collect_resources: false,
     };
     let mut result = scan::scan_with(&options, &policies);

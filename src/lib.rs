@@ -21,9 +21,3 @@ pub mod scan;
 pub mod source;
 pub mod suggest;
 pub mod suppress;
-
-/// Drops `value` on another thread: freeing a large tree (a parsed template, a unit's
-/// policy input) takes tens of milliseconds that the scan need not wait for.
-pub fn drop_later<T: Send + 'static>(value: T) {
-    rayon::spawn(move || drop(value));
-}

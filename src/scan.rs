@@ -227,6 +227,10 @@ pub struct ScanOptions {
     /// Findings keep only their file's name, not its text: for reports that show
     /// no source lines, so that a large scan does not hold every file in memory.
     pub drop_sources: bool,
+    /// Findings keep the rule's remediation, not the fix text their policy wrote for
+    /// them: for reports that print no fixes (JSON, markdown), so that a large scan
+    /// does not hold a few hundred bytes per finding that nobody reads.
+    pub drop_fixes: bool,
     /// Record every resource scanned and its file (`Coverage::resources`).
     pub collect_resources: bool,
 }
@@ -335,6 +339,7 @@ pub fn scan_with(options: &ScanOptions, policies: &PolicySet) -> ScanResult {
     let how = Evaluation {
         policies,
         collect_resources: options.collect_resources,
+        drop_fixes: options.drop_fixes,
         // Fewer units than cores: the cores a unit does not get would idle, so its
         // rules share them.
         spread_rules: jobs.len() < rayon::current_num_threads(),
@@ -491,8 +496,7 @@ pub fn load_unit(c: &Candidate, loader: &Loader) -> Loaded {
     if !cloudformation::is_template(&root) {
         return Loaded::Skipped("not a CloudFormation template".into());
     }
-    let (unit, errors) = cloudformation::normalise(source.clone(), &root, loader.limits());
-    crate::drop_later(root);
+    let (unit, errors) = cloudformation::normalise(source.clone(), root, loader.limits());
     let errors = errors
         .into_iter()
         .map(|e| InputError::load(source.clone(), e))
@@ -550,6 +554,8 @@ struct Evaluation<'a> {
     policies: &'a PolicySet,
     /// `ScanOptions::collect_resources`.
     collect_resources: bool,
+    /// `ScanOptions::drop_fixes`.
+    drop_fixes: bool,
     /// Run each unit's rules side by side whatever its size.
     spread_rules: bool,
 }
@@ -628,8 +634,8 @@ fn evaluate_unit(
             continue;
         };
         let fix = match f.fix {
-            Some(own) => own.into(),
-            None => rule.texts.remediation(unit.format.as_str()),
+            Some(own) if !how.drop_fixes => own.into(),
+            _ => rule.texts.remediation(unit.format.as_str()),
         };
         let (resource, resource_type, cdk_path) = shared
             .entry(f.resource.clone())
@@ -707,7 +713,7 @@ fn evaluate_unit(
             unit.name
         );
     }
-    let outcome = Outcome::Scanned {
+    Outcome::Scanned {
         unit: unit.name.clone(),
         format: unit.format,
         findings,
@@ -716,9 +722,7 @@ fn evaluate_unit(
         notes: std::mem::take(&mut unit.notes),
         files,
         resource_files,
-    };
-    crate::drop_later(unit);
-    outcome
+    }
 }
 
 fn syntax_name(s: Syntax) -> &'static str {

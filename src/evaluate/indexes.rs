@@ -342,7 +342,7 @@ Resources:
         let file = Arc::new(SourceFile::new("t.yaml".into(), text));
         let (unit, errors) = crate::normalise::cloudformation::normalise(
             file,
-            &root,
+            root,
             &crate::load::Limits::default(),
         );
         assert!(errors.is_empty(), "{errors:?}");

@@ -13,12 +13,16 @@ use regorus::Value;
 use serde_json::Value as J;
 
 /// Converts a normalised unit (JSON numbers are finite, keys unique) to the value
-/// the rules read. The members of a large top-level object or array (a unit's
-/// `resources`, `edges`, `by_kind`) are converted on all cores, in chunks that each
-/// share their keys; the rest on this thread.
+/// the rules read. The members of a large unit's `resources`, `edges` and `by_kind`
+/// are converted on all cores, in chunks that each share their keys; a small unit on
+/// this thread (it is one task among the scan's many).
 pub fn to_rego(json: J) -> Value {
+    let size = json
+        .get("resources")
+        .and_then(J::as_object)
+        .map_or(0, |r| r.len());
     match json {
-        J::Object(map) => {
+        J::Object(map) if size > CHUNK => {
             let entries: Vec<(String, J)> = map.into_iter().collect();
             let converted: Vec<(Value, Value)> = entries
                 .into_par_iter()
@@ -26,7 +30,7 @@ pub fn to_rego(json: J) -> Value {
                 .collect();
             Value::from(converted.into_iter().collect::<BTreeMap<_, _>>())
         }
-        other => large(other),
+        other => Converter::default().value(other),
     }
 }
 

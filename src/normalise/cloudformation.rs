@@ -63,7 +63,7 @@ const META_ATTRIBUTES: &[&str] = &[
 
 /// Builds the unit for one template. Problems with single resources (no `Type`, not
 /// a mapping) come back as located errors; the other resources are still checked.
-pub fn normalise(file: Arc<SourceFile>, root: &Node, limits: &Limits) -> (Unit, Vec<LoadError>) {
+pub fn normalise(file: Arc<SourceFile>, root: Node, limits: &Limits) -> (Unit, Vec<LoadError>) {
     let mut errors = Vec::new();
     let budget = Budget::new(limits);
     let mut notes = Vec::new();
@@ -555,7 +555,7 @@ mod tests {
     fn unit(text: &str) -> Unit {
         let root = load::yaml::parse(text).unwrap().unwrap();
         let file = Arc::new(SourceFile::new("t.yaml".into(), text));
-        let (unit, errors) = normalise(file, &root, &crate::load::Limits::default());
+        let (unit, errors) = normalise(file, root, &crate::load::Limits::default());
         assert!(errors.is_empty(), "{errors:?}");
         unit
     }

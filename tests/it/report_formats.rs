@@ -369,3 +369,55 @@ fn findings_without_their_sources_report_the_same() {
         |r| opsgate::report::sarif::render(r, &policies.rules, opsgate::finding::Severity::Low);
     assert_eq!(sarif(&kept), sarif(&dropped));
 }
+
+/// Findings of a scan whose reports print no fixes (JSON, markdown) keep the rule's
+/// remediation instead of their own fix text (memory on large scans): the JSON and
+/// markdown reports are the same, while findings that had their own fix lose it.
+#[test]
+fn findings_without_their_own_fixes_report_the_same() {
+    use opsgate::evaluate::{PolicyOptions, PolicySet};
+    use opsgate::scan::{scan_with, ScanOptions};
+    let policies = PolicySet::load(&PolicyOptions {
+        today: "2026-11-25".into(),
+        builtins: true,
+        ..Default::default()
+    });
+    let scan = |drop_fixes| {
+        scan_with(
+            &ScanOptions {
+                paths: INPUTS.iter().map(Into::into).collect(),
+                drop_fixes,
+                ..Default::default()
+            },
+            &policies,
+        )
+    };
+    let (kept, dropped) = (scan(false), scan(true));
+    assert_eq!(kept.findings.len(), dropped.findings.len());
+    let remediation = |f: &opsgate::finding::Finding| {
+        let format = if f.file.display.ends_with(".tf") {
+            "terraform"
+        } else {
+            "cloudformation"
+        };
+        policies.rules[f.rule_index].texts.remediation(format)
+    };
+    // The orders service has findings whose policy wrote their own fix.
+    let own = kept
+        .findings
+        .iter()
+        .filter(|f| f.fix != remediation(f))
+        .count();
+    assert!(
+        own > 0,
+        "no finding with its own fix among {}",
+        kept.findings.len()
+    );
+    assert!(dropped.findings.iter().all(|f| f.fix == remediation(f)));
+    assert_eq!(
+        opsgate::report::json::render(&kept),
+        opsgate::report::json::render(&dropped)
+    );
+    let markdown = |r| opsgate::report::markdown::render(r, &policies.rules, &Default::default());
+    assert_eq!(markdown(&kept), markdown(&dropped));
+}
