@@ -204,8 +204,14 @@ checked_alarms := array.concat(alarms, tf_alarms)
 
 actions_disabled(a) if lib.is_false(lib.get(a, ["properties", names.enabled]))
 
+# One finding per alarm at most, the first that applies: actions disabled, no actions,
+# only blank actions. (An else chain reads each property once per alarm.)
 findings contains f if {
 	some a in checked_alarms
+	f := alarm_finding(a)
+}
+
+alarm_finding(a) := f if {
 	actions_disabled(a)
 	f := object.union(
 		lib.finding(a, ["properties", names.enabled], sprintf(
@@ -214,12 +220,9 @@ findings contains f if {
 		)),
 		{"fix": disabled_fix(a)},
 	)
-}
+} else := actions_finding(a, lib.get(a, ["properties", names.actions]))
 
-findings contains f if {
-	some a in checked_alarms
-	not actions_disabled(a)
-	actions := lib.get(a, ["properties", names.actions])
+actions_finding(a, actions) := f if {
 	lib.is_empty(actions)
 	f := object.union(
 		lib.finding(a, ["properties", names.actions], sprintf(
@@ -228,12 +231,7 @@ findings contains f if {
 		)),
 		{"fix": no_actions_fix(a)},
 	)
-}
-
-findings contains f if {
-	some a in checked_alarms
-	not actions_disabled(a)
-	actions := lib.get(a, ["properties", names.actions])
+} else := f if {
 	only_empty_strings(actions)
 	f := object.union(
 		lib.finding(a, ["properties", names.actions, 0], sprintf(
