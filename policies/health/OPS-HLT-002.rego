@@ -134,20 +134,14 @@ queue_slots := object.get(alarms.slots_named, "QueueName", set())
 
 # Queues an alarm's QueueName dimension refers to, or a dimension whose name cannot
 # be known (it may be QueueName).
-alarmed contains e.to if {
+alarmed contains t if {
 	some s in queue_slots
-	some e in slot_edges(s)
+	some t in alarms.slot_targets(s)
 }
 
-alarmed contains e.to if {
+alarmed contains t if {
 	some s in alarms.slots_unnamed
-	some e in slot_edges(s)
-}
-
-slot_edges(s) := {e |
-	some e in object.get(graph.edges_from, s.alarm, set())
-	not e.via in {"DependsOn", "depends_on"}
-	lib.paths_overlap(e.path, s.path)
+	some t in alarms.slot_targets(s)
 }
 
 # Queues named literally (or by the same unknown source text) in a QueueName dimension.
@@ -172,7 +166,7 @@ queues_by_name_text[text] contains q.address if {
 unresolved_dimension if {
 	some s in queue_slots
 	lib.is_unknown(s.value)
-	count(slot_edges(s)) == 0
+	count(alarms.slot_targets(s)) == 0
 	not queues_by_name_text[lib.unknown_text(s.value)]
 }
 
@@ -180,7 +174,7 @@ unresolved_dimension if {
 # its namespace is AWS/SQS, unknown, or not set at the top (metric-math alarms).
 unresolved_dimension if {
 	some s in alarms.slots_unnamed
-	count(slot_edges(s)) == 0
+	count(alarms.slot_targets(s)) == 0
 	not other_namespace(input.resources[s.alarm])
 }
 

@@ -184,13 +184,6 @@ slot_for(s, kind) if {
 	dimensions[kind]
 }
 
-# Resources each slot references (an edge at, below or above the slot's value).
-slot_targets(s) := {e.to |
-	some e in object.get(graph.edges_from, s.alarm, set())
-	not e.via in {"DependsOn", "depends_on"}
-	lib.paths_overlap(e.path, s.path)
-}
-
 # The resources of each kind by literal name: literal_names[[kind, name]] is a set of
 # addresses (one key level: both regorus' interpreter and its bytecode take that form).
 literal_names[[kind, name]] contains r.address if {
@@ -236,7 +229,7 @@ untraceable contains kind if {
 }
 
 references_resource(s) if {
-	some t in slot_targets(s)
+	some t in alarms.slot_targets(s)
 	input.resources[t]
 }
 

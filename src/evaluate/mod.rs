@@ -136,8 +136,9 @@ impl PolicySet {
             }
             .map_err(|message| PolicyError::new(&rule.file, message))
         };
-        // The rules of a large unit side by side; a small unit is one task among the
-        // scan's many, and splitting it would cost more than it gains.
+        // The rules of a large unit, or of one of fewer units than cores, side by
+        // side; a small unit among many is one task of the scan, and splitting it
+        // would cost more than it gains.
         let side_by_side = spread || size >= PARALLEL_RULES_FROM;
         let results: Vec<Result<Vec<RawFinding>, PolicyError>> = if side_by_side {
             applicable.par_iter().map(run).collect()

@@ -338,25 +338,40 @@ fn fix_language_patterns(v: &mut J) -> usize {
     }
 }
 
+/// The built-in rules, as a scan of the report inputs loads them.
+fn builtin_policies() -> opsgate::evaluate::PolicySet {
+    opsgate::evaluate::PolicySet::load(&opsgate::evaluate::PolicyOptions {
+        today: "2026-11-25".into(),
+        builtins: true,
+        ..Default::default()
+    })
+}
+
+/// A scan of the report inputs with `options` (its paths replaced by them).
+fn scan_inputs(
+    policies: &opsgate::evaluate::PolicySet,
+    options: opsgate::scan::ScanOptions,
+) -> opsgate::scan::ScanResult {
+    let options = opsgate::scan::ScanOptions {
+        paths: INPUTS.iter().map(Into::into).collect(),
+        ..options
+    };
+    opsgate::scan::scan_with(&options, policies)
+}
+
 /// Reports that quote no source lines are built from findings that no longer hold
 /// their file's text (memory on large scans), with the same result.
 #[test]
 fn findings_without_their_sources_report_the_same() {
-    use opsgate::evaluate::{PolicyOptions, PolicySet};
-    use opsgate::scan::{scan_with, ScanOptions};
-    let policies = PolicySet::load(&PolicyOptions {
-        today: "2026-11-25".into(),
-        builtins: true,
-        ..Default::default()
-    });
+    use opsgate::scan::ScanOptions;
+    let policies = builtin_policies();
     let scan = |drop_sources| {
-        scan_with(
-            &ScanOptions {
-                paths: INPUTS.iter().map(Into::into).collect(),
+        scan_inputs(
+            &policies,
+            ScanOptions {
                 drop_sources,
                 ..Default::default()
             },
-            &policies,
         )
     };
     let (kept, dropped) = (scan(false), scan(true));
@@ -375,32 +390,24 @@ fn findings_without_their_sources_report_the_same() {
 /// markdown reports are the same, while findings that had their own fix lose it.
 #[test]
 fn findings_without_their_own_fixes_report_the_same() {
-    use opsgate::evaluate::{PolicyOptions, PolicySet};
-    use opsgate::scan::{scan_with, ScanOptions};
-    let policies = PolicySet::load(&PolicyOptions {
-        today: "2026-11-25".into(),
-        builtins: true,
-        ..Default::default()
-    });
+    use opsgate::scan::ScanOptions;
+    let policies = builtin_policies();
     let scan = |drop_fixes| {
-        scan_with(
-            &ScanOptions {
-                paths: INPUTS.iter().map(Into::into).collect(),
+        scan_inputs(
+            &policies,
+            ScanOptions {
                 drop_fixes,
                 ..Default::default()
             },
-            &policies,
         )
     };
     let (kept, dropped) = (scan(false), scan(true));
     assert_eq!(kept.findings.len(), dropped.findings.len());
+    // The inputs are CloudFormation templates.
     let remediation = |f: &opsgate::finding::Finding| {
-        let format = if f.file.display.ends_with(".tf") {
-            "terraform"
-        } else {
-            "cloudformation"
-        };
-        policies.rules[f.rule_index].texts.remediation(format)
+        policies.rules[f.rule_index]
+            .texts
+            .remediation("cloudformation")
     };
     // The orders service has findings whose policy wrote their own fix.
     let own = kept
