@@ -1,8 +1,15 @@
 //! Embeds every file under `policies/` (Rego modules and data files) into the
-//! binary, so `cargo install` gives a complete tool.
+//! binary, so `cargo install` gives a complete tool, and with them every built-in
+//! rule compiled to regorus bytecode, so a run does not compile them again.
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
+
+// The code opsgate itself uses to name packages and compile rules, so that the
+// programs made here are the ones it would make (a test compares them).
+#[allow(dead_code)]
+#[path = "src/evaluate/bytecode.rs"]
+mod bytecode;
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -98,6 +105,74 @@ fn main() {
         .unwrap();
     }
     code.push_str("];\n");
+
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    println!("cargo:rerun-if-changed=src/evaluate/bytecode.rs");
+    code.push_str(&compile_builtin_rules(&root, &files, &out_dir));
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("embedded_policies.rs");
     std::fs::write(out, code).unwrap();
+}
+
+/// Every built-in rule compiled with the built-in libraries, as opsgate compiles a
+/// rule when no team library joins them: `PROGRAMS`, (package, hash of the rule's
+/// modules, program bytes). A rule that does not compile is left out (with a
+/// warning): opsgate then compiles it at run time and reports the error there.
+fn compile_builtin_rules(root: &Path, files: &[PathBuf], out_dir: &Path) -> String {
+    let mut packages: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    for f in files {
+        let rel = f
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        if !rel.ends_with(".rego") || rel.ends_with("_test.rego") {
+            continue;
+        }
+        let text = std::fs::read_to_string(f).unwrap();
+        let name = bytecode::declared_package(&text);
+        match packages.iter_mut().find(|(p, _)| *p == name) {
+            Some((_, modules)) => modules.push((rel, text)),
+            None => packages.push((name, vec![(rel, text)])),
+        }
+    }
+    let (rules, libraries): (Vec<_>, Vec<_>) = packages
+        .into_iter()
+        .partition(|(_, modules)| modules.iter().any(|(_, t)| bytecode::declares_rule(t)));
+    let mut code = String::from(
+        "/// (package, hash of its modules, bytecode) of each built-in rule\npub static PROGRAMS: &[(&str, &str, &[u8])] = &[\n",
+    );
+    let mut base = regorus::Engine::new();
+    base.set_rego_v0(false);
+    for (file, text) in libraries.iter().flat_map(|(_, m)| m) {
+        if let Err(e) = base.add_policy(file.clone(), text.clone()) {
+            println!("cargo:warning=no bytecode: {file} does not parse: {e}");
+            return code + "];\n";
+        }
+    }
+    let dir = out_dir.join("bytecode");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (index, (package, modules)) in rules.iter().enumerate() {
+        let mut engine = base.clone();
+        let program = modules
+            .iter()
+            .try_for_each(|(file, text)| engine.add_policy(file.clone(), text.clone()).map(drop))
+            .map_err(|e| e.to_string())
+            .and_then(|()| bytecode::compile(&mut engine, package))
+            .and_then(|program| bytecode::to_bytes(&program));
+        match program {
+            Ok(bytes) => {
+                let path = dir.join(format!("{index}.bin"));
+                std::fs::write(&path, bytes).unwrap();
+                let hash = bytecode::modules_hash(modules);
+                writeln!(
+                    code,
+                    "    ({package:?}, {hash:?}, include_bytes!({:?})),",
+                    path.display().to_string()
+                )
+                .unwrap();
+            }
+            Err(e) => println!("cargo:warning=no bytecode for {package}: {e}"),
+        }
+    }
+    code + "];\n"
 }

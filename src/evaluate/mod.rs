@@ -1,5 +1,6 @@
 //! evaluate: the rules that apply to each unit, in parallel (a pool of workers per rule).
 
+mod bytecode;
 mod indexes;
 mod policies;
 mod value;
@@ -28,10 +29,10 @@ enum Worker {
 }
 
 impl Worker {
-    fn of(prepared: &Prepared) -> Worker {
+    fn of(prepared: &Prepared) -> Result<Worker, String> {
         match prepared.vm() {
-            Some(vm) => Worker::Vm(Box::new(vm)),
-            None => Worker::Interpreter(Box::new(prepared.engine.clone())),
+            Some(vm) => Ok(Worker::Vm(Box::new(vm?))),
+            None => Ok(Worker::Interpreter(Box::new(prepared.engine.clone()))),
         }
     }
 
@@ -55,11 +56,11 @@ impl Worker {
 
 impl CompiledRule {
     /// An idle worker of the rule, or a new one (the rule is prepared on first use).
-    fn take_worker(&self) -> Result<Worker, &str> {
+    fn take_worker(&self) -> Result<Worker, String> {
         let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         match idle {
             Some(worker) => Ok(worker),
-            None => self.prepared().map(Worker::of),
+            None => Worker::of(self.prepared()?),
         }
     }
 

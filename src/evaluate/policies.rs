@@ -6,14 +6,13 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
-use regorus::languages::rego::compiler::Compiler;
 use regorus::rvm::{program::Program, RegoVM};
 use regorus::utils::limits::ExecutionTimerConfig;
 use regorus::{Engine, Value};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value as J};
 
-use super::Worker;
+use super::{bytecode, Worker};
 use crate::finding::Severity;
 use crate::source::{SourceFile, Span};
 
@@ -135,16 +134,19 @@ pub(super) struct Prepared {
 }
 
 impl Prepared {
-    /// A virtual machine loaded with the rule's bytecode and the policy data.
-    pub(super) fn vm(&self) -> Option<RegoVM> {
+    /// A virtual machine loaded with the rule's bytecode and the policy data (`None`
+    /// for a rule that runs on the interpreter).
+    pub(super) fn vm(&self) -> Option<Result<RegoVM, String>> {
         let program = self.program.as_ref()?;
         let mut vm = RegoVM::new();
         vm.load_program(program.clone());
-        vm.set_data(self.engine.get_data()).ok()?;
+        if let Err(e) = vm.set_data(self.engine.get_data()) {
+            return Some(Err(e.to_string()));
+        }
         // The time limit bounds a rule, not an instruction count.
         vm.set_max_instructions(usize::MAX);
         vm.set_execution_timer_config(Some(self.timer));
-        Some(vm)
+        Some(Ok(vm))
     }
 }
 
@@ -152,6 +154,9 @@ struct RuleSource {
     base: Engine,
     package: String,
     modules: Vec<(String, String)>,
+    /// The rule's program made at build time, when it is the one these modules
+    /// and `base` give (see `precompiled`).
+    program: Option<&'static [u8]>,
     timer: ExecutionTimerConfig,
 }
 
@@ -181,9 +186,18 @@ impl CompiledRule {
         self.prepared
             .get_or_init(|| {
                 let source = self.source.as_ref().ok_or("no policy source")?;
+                let loaded = source.program.and_then(|b| bytecode::from_bytes(b).ok());
+                if let Some(program) = loaded {
+                    // The VM reads only the data of the engine.
+                    return Ok(Prepared {
+                        engine: source.base.clone(),
+                        program: Some(Arc::new(program)),
+                        timer: source.timer,
+                    });
+                }
                 let (mut engine, _) =
                     prepare(&source.base, &source.package, &source.modules, source.timer)?;
-                let program = compile_bytecode(&mut engine, &source.package).ok();
+                let program = bytecode::compile(&mut engine, &source.package).ok();
                 Ok(Prepared {
                     engine,
                     program,
@@ -193,17 +207,6 @@ impl CompiledRule {
             .as_ref()
             .map_err(String::as_str)
     }
-}
-
-/// The rule's `findings` compiled to regorus' bytecode. An error (a construct the
-/// compiler lacks) leaves the rule on the interpreter; a test compiles every
-/// built-in rule so that none is left there by accident.
-pub(super) fn compile_bytecode(engine: &mut Engine, package: &str) -> Result<Arc<Program>, String> {
-    let entry: Arc<str> = format!("{package}.findings").into();
-    let policy = engine
-        .compile_with_entrypoint(&entry)
-        .map_err(|e| e.to_string())?;
-    Compiler::compile_from_policy(&policy, &[&entry]).map_err(|e| e.to_string())
 }
 
 impl std::fmt::Debug for CompiledRule {
@@ -539,6 +542,10 @@ impl PolicySet {
         let (tests, rule_packages): (Vec<Package>, Vec<Package>) =
             rule_packages.into_iter().partition(Package::is_test);
         let base = library_engine(&libraries, data, &mut errors);
+        // The built-in rules' programs were compiled with the built-in libraries only.
+        let builtin_libraries = libraries
+            .iter()
+            .all(|p| p.modules.iter().all(|m| m.builtin));
         let timer = ExecutionTimerConfig {
             limit: options.eval_timeout.unwrap_or(DEFAULT_EVAL_TIMEOUT),
             check_interval: std::num::NonZeroU32::new(64).expect("non-zero"),
@@ -549,7 +556,7 @@ impl PolicySet {
         // that fails cannot disturb the others.
         let compiled: Vec<Result<Option<Rule>, PolicyError>> = rule_packages
             .par_iter()
-            .map(|p| compile_rule(&base, p, timer))
+            .map(|p| compile_rule(&base, builtin_libraries, p, timer))
             .collect();
         let mut rules: Vec<Rule> = Vec::new();
         for c in compiled {
@@ -658,14 +665,9 @@ struct Package {
 impl Package {
     /// A rule package declares `metadata` or `findings`; the rest are libraries.
     fn is_rule(&self) -> bool {
-        self.modules.iter().any(|m| {
-            m.text.lines().any(|l| {
-                let l = l.trim_start();
-                ["metadata ", "metadata:", "findings ", "findings["]
-                    .iter()
-                    .any(|p| l.starts_with(p))
-            })
-        })
+        self.modules
+            .iter()
+            .any(|m| bytecode::declares_rule(&m.text))
     }
 
     /// (file, text) of each module.
@@ -686,7 +688,7 @@ impl Package {
 fn group_packages(modules: Vec<Module>) -> Vec<Package> {
     let mut packages: Vec<Package> = Vec::new();
     for m in modules {
-        let name = declared_package(&m.text);
+        let name = bytecode::declared_package(&m.text);
         match packages.iter_mut().find(|p| p.name == name) {
             Some(p) => p.modules.push(m),
             None => packages.push(Package {
@@ -696,16 +698,6 @@ fn group_packages(modules: Vec<Module>) -> Vec<Package> {
         }
     }
     packages
-}
-
-/// `data.<path>` of the module's `package <path>` line ("" when there is none: the
-/// module then fails to compile and is reported).
-fn declared_package(text: &str) -> String {
-    text.lines()
-        .find_map(|l| l.trim_start().strip_prefix("package "))
-        .and_then(|rest| rest.split(['#', ' ', '\t', '\r']).find(|w| !w.is_empty()))
-        .map(|path| format!("data.{path}"))
-        .unwrap_or_default()
 }
 
 /// The engine every rule starts from: the data and the helper libraries. A library
@@ -738,10 +730,12 @@ fn library_engine(libraries: &[Package], data: Value, errors: &mut Vec<PolicyErr
 
 /// One rule: its metadata and its engine. `None` for a package without `metadata`
 /// and `findings`. Built-in rules read their metadata from an engine that holds only
-/// their own package (their metadata is constant) and are prepared on first use; the
-/// others are prepared here.
+/// their own package (their metadata is constant) and are prepared on first use, from
+/// the program made at build time while `base` holds only the built-in libraries;
+/// the others are prepared here.
 fn compile_rule(
     base: &Engine,
+    builtin_libraries: bool,
     package: &Package,
     timer: ExecutionTimerConfig,
 ) -> Result<Option<Rule>, PolicyError> {
@@ -754,10 +748,14 @@ fn compile_rule(
         .flatten();
     let (engine, meta) = match known {
         Some(meta) => {
+            let program = builtin_libraries
+                .then(|| precompiled(&package.name, &modules))
+                .flatten();
             let source = RuleSource {
                 base: base.clone(),
                 package: package.name.clone(),
                 modules,
+                program,
                 timer,
             };
             (CompiledRule::lazy(source), meta)
@@ -782,6 +780,13 @@ fn compile_rule(
     }))
 }
 
+/// The bytes of the built-in rule's program compiled at build time from these very
+/// modules (`build.rs`).
+fn precompiled(package: &str, modules: &[(String, String)]) -> Option<&'static [u8]> {
+    let (_, hash, bytes) = embedded::PROGRAMS.iter().find(|(p, ..)| *p == package)?;
+    (*hash == bytecode::modules_hash(modules)).then_some(*bytes)
+}
+
 /// The built-in rules' metadata, generated from the policies (a test keeps it current:
 /// `OPSGATE_BLESS=1 cargo test --test docs`): package → {hash of its modules, metadata}.
 /// Reading it spares every run evaluating each rule's `metadata`.
@@ -794,7 +799,7 @@ fn known_metadata(package: &str, modules: &[(String, String)]) -> Option<J> {
     static TABLE: OnceLock<BTreeMap<String, J>> = OnceLock::new();
     let table = TABLE.get_or_init(|| serde_json::from_str(BUILTIN_METADATA).unwrap_or_default());
     let entry = table.get(package)?;
-    (entry.get("hash")?.as_str()? == modules_hash(modules))
+    (entry.get("hash")?.as_str()? == bytecode::modules_hash(modules))
         .then(|| entry.get("metadata").cloned())?
 }
 
@@ -807,18 +812,6 @@ fn metadata_alone(package: &Package) -> Option<J> {
     };
     let (_, meta) = prepare(&Engine::new(), &package.name, &modules, timer).ok()?;
     serde_json::to_value(&meta).ok()
-}
-
-/// FNV-1a (64 bit) of the modules' names and texts: stable across builds and platforms.
-fn modules_hash(modules: &[(String, String)]) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for (file, text) in modules {
-        for byte in file.bytes().chain([0]).chain(text.bytes()).chain([0]) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    format!("{hash:016x}")
 }
 
 /// `BUILTIN_METADATA` as the embedded policies give it now (pretty JSON).
@@ -834,7 +827,7 @@ pub fn builtin_metadata_table() -> String {
         .filter(|p| p.is_rule() && !p.is_test())
         .filter_map(|p| {
             let meta = metadata_alone(&p)?;
-            let hash = modules_hash(&p.sources());
+            let hash = bytecode::modules_hash(&p.sources());
             Some((p.name, json!({"hash": hash, "metadata": meta})))
         })
         .collect();
@@ -1065,10 +1058,75 @@ mod bytecode_tests {
                 "{} is not bytecode",
                 rule.meta.id
             );
-            assert!(prepared.vm().is_some(), "{} has no VM", rule.meta.id);
+            assert!(
+                matches!(prepared.vm(), Some(Ok(_))),
+                "{} has no VM",
+                rule.meta.id
+            );
             checked += 1;
         }
         assert!(checked > 60, "only {checked} rules");
+    }
+
+    /// The programs build.rs made are the ones a run compiles from the same modules,
+    /// byte for byte, and a run uses them unless a team's library joins the built-in
+    /// ones (it could add to their packages); then the rules are compiled at run time.
+    #[test]
+    fn build_time_bytecode_is_what_a_run_compiles() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("lib.rego"),
+            "package acme.lib\n\nanswer := 42\n",
+        )
+        .unwrap();
+        let with_team_library = load(true, vec![dir.path().to_path_buf()]);
+        assert!(
+            with_team_library.errors.is_empty(),
+            "{:?}",
+            with_team_library.errors
+        );
+        let mut checked = 0;
+        for rule in &with_team_library.rules {
+            let Some(compiled) = rule.engine.as_ref() else {
+                continue; // OPS-META-001
+            };
+            let source = compiled.source.as_ref().expect("built-in rules are lazy");
+            assert!(
+                source.program.is_none(),
+                "{}: build-time program with a team library",
+                rule.meta.id
+            );
+            let program = compiled
+                .prepared()
+                .expect("prepares")
+                .program
+                .as_ref()
+                .expect("bytecode");
+            let at_run_time = bytecode::to_bytes(program).expect("serialises");
+            let at_build_time =
+                precompiled(&source.package, &source.modules).expect("made at build time");
+            assert!(
+                at_run_time == at_build_time,
+                "{}: the programs differ",
+                rule.meta.id
+            );
+            checked += 1;
+        }
+        assert_eq!(checked, embedded::PROGRAMS.len());
+
+        let builtin_only = load(true, vec![]);
+        for rule in builtin_only.rules.iter().filter(|r| r.engine.is_some()) {
+            let source = rule
+                .engine
+                .as_ref()
+                .and_then(|c| c.source.as_ref())
+                .expect("lazy");
+            assert!(
+                source.program.is_some(),
+                "{} has no build-time program",
+                rule.meta.id
+            );
+        }
     }
 
     const SLOW_POLICY: &str = "package acme.slow\n\nmetadata := {\"id\": \"ACME-SLOW\", \"title\": \"t\", \"severity\": \"low\", \"area\": \"a\", \"section\": \"s\", \"best_practice\": \"b\", \"description\": \"d\", \"remediation\": {}, \"kinds\": [], \"formats\": [\"cloudformation\"]}\n\nfindings contains f if {\n\tsome r in input.resources\n\tn := count([x | some x in numbers.range(1, 3000); some y in numbers.range(1, 3000); x == y])\n\tn > 0\n\tf := {\"resource\": r.address, \"path\": [], \"message\": \"slow\"}\n}\n";
@@ -1089,13 +1147,13 @@ mod bytecode_tests {
         );
 
         let mut engine = prepared.engine.clone();
-        let program = compile_bytecode(&mut engine, "data.acme.slow").expect("compiles");
+        let program = bytecode::compile(&mut engine, "data.acme.slow").expect("compiles");
         let bytecode = Prepared {
             engine,
             program: Some(program),
             timer: prepared.timer,
         };
-        let mut vm = bytecode.vm().unwrap();
+        let mut vm = bytecode.vm().unwrap().unwrap();
         vm.set_input(Value::from(json!({
             "format": "cloudformation",
             "resources": {"Q": {"address": "Q", "type": "AWS::SQS::Queue"}},
