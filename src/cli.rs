@@ -563,6 +563,7 @@ fn run_scan(args: ScanArgs, config: Config, policies: PolicySet, today: &str) ->
             .all(|o| matches!(o.format, Format::Json | Format::Markdown)),
         collect_resources: false,
     };
+    let started = std::time::Instant::now();
     let mut result = match progress {
         Some(p) => report::progress::while_running(&p, || scan::scan_with(&options, &policies)),
         None => scan::scan_with(&options, &policies),
@@ -590,6 +591,7 @@ fn run_scan(args: ScanArgs, config: Config, policies: PolicySet, today: &str) ->
     if outputs.iter().any(|o| o.format == Format::Github) {
         markdown.annotations = Some(fail_on);
     }
+    scan::stage("exceptions and baseline applied", started);
     let mut code = filter::exit_code(&result, fail_on);
     for out in &outputs {
         // JSON and SARIF are serialised straight to their target; the others render to
@@ -610,6 +612,7 @@ fn run_scan(args: ScanArgs, config: Config, policies: PolicySet, today: &str) ->
             code = EXIT_ERRORS;
         }
     }
+    scan::stage("reports written", started);
     if args.soft_fail && code != EXIT_CLEAN {
         eprintln!("opsgate: --soft-fail: exit code {code} reported as 0");
         code = EXIT_CLEAN;

@@ -178,12 +178,12 @@ struct Walked {
 /// One candidate per resolved path: the real path before a symlink to it, then the
 /// first in display order.
 fn dedup(mut found: Vec<Found>) -> Vec<Candidate> {
-    found.sort_by(|a, b| {
+    found.par_sort_by(|a, b| {
         (&a.resolved, a.via_link, &a.candidate).cmp(&(&b.resolved, b.via_link, &b.candidate))
     });
     found.dedup_by(|later, first| later.resolved == first.resolved);
     let mut out: Vec<Candidate> = found.into_iter().map(|f| f.candidate).collect();
-    out.sort();
+    out.par_sort();
     out.dedup();
     out
 }
@@ -192,7 +192,9 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
     let roots = Roots::of(paths);
     let mut found = Vec::new();
     let mut tf_dirs = Vec::new();
-    let mut tf_files = BTreeSet::new();
+    // Counted once deduplicated (a sort: path comparisons in a BTreeSet were a
+    // tenth of discovering a large tree).
+    let mut tf_files: Vec<PathBuf> = Vec::new();
     let mut staged_dirs = BTreeSet::new();
     let mut staged_found = Vec::new();
     let mut errors = Vec::new();
@@ -339,7 +341,11 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
     Discovery {
         files: dedup(found),
         terraform_dirs: dedup(tf_dirs),
-        terraform_files: tf_files.len(),
+        terraform_files: {
+            tf_files.par_sort_unstable();
+            tf_files.dedup();
+            tf_files.len()
+        },
         staged_terraform_dirs: staged_dirs,
         errors,
         skipped,

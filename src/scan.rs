@@ -263,6 +263,7 @@ enum Job<'a> {
 pub fn scan_with(options: &ScanOptions, policies: &PolicySet) -> ScanResult {
     let started = Instant::now();
     let mut discovery = discover::discover(&options.paths);
+    stage("discovery", started);
     if let Some(config) = &options.exclude {
         discovery.files.retain(|c| !config.excludes(&c.path));
         discovery
@@ -332,6 +333,7 @@ pub fn scan_with(options: &ScanOptions, policies: &PolicySet) -> ScanResult {
                 .map(|(c, only)| Job::Terraform(c, only)),
         )
         .collect();
+    stage("root modules found", started);
     use std::sync::atomic::Ordering::Relaxed;
     if let Some(p) = &options.progress {
         p.total.store(jobs.len(), Relaxed);
@@ -363,6 +365,7 @@ pub fn scan_with(options: &ScanOptions, policies: &PolicySet) -> ScanResult {
         })
         .collect();
 
+    stage("units scanned", started);
     let mut result = ScanResult::default();
     result
         .errors
@@ -433,7 +436,7 @@ pub fn scan_with(options: &ScanOptions, policies: &PolicySet) -> ScanResult {
     // dedup below keeps it).
     result
         .findings
-        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        .par_sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     // A plan next to its configuration points at the same blocks as the
     // configuration's own unit: report each finding once. (Different findings at one
     // place, e.g. two containers of one container_definitions, are all kept.)
@@ -447,7 +450,18 @@ pub fn scan_with(options: &ScanOptions, policies: &PolicySet) -> ScanResult {
         .errors
         .dedup_by(|a, b| a.file == b.file && a.message == b.message && a.span == b.span);
     result.elapsed = started.elapsed();
+    stage("results merged", started);
     result
+}
+
+/// `OPSGATE_PROFILE=1`: the time since `started` at the end of a stage of the scan.
+pub fn stage(name: &str, started: Instant) {
+    if crate::evaluate::profiling() {
+        eprintln!(
+            "opsgate profile: {:>9.3} ms  [{name}]",
+            started.elapsed().as_secs_f64() * 1e3
+        );
+    }
 }
 
 /// Reads and parses a file into a CloudFormation unit, or says why it is not one.

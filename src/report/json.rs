@@ -2,7 +2,8 @@
 //!
 //! Serialised straight from borrowed views of the findings (no intermediate
 //! `serde_json::Value` tree, which cost three times the report's size in memory), in
-//! pieces on all cores, a window of findings at a time (`write_array`).
+//! pieces on all cores, a window of findings at a time, each written while the next
+//! is serialised (`write_array`).
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -159,7 +160,7 @@ const PIECE: usize = 512;
 
 /// An array of `items` in the report's top-level object, as `to_writer_pretty`
 /// writes it (`render` gives an item's text at that depth), serialised a window at
-/// a time on all cores.
+/// a time on all cores while the window before is written.
 fn write_array<T: Sync>(
     w: &mut dyn std::io::Write,
     items: &[T],
@@ -168,9 +169,8 @@ fn write_array<T: Sync>(
     if items.is_empty() {
         return w.write_all(b"[]");
     }
-    w.write_all(b"[")?;
-    for (nth_window, window) in items.chunks(WINDOW).enumerate() {
-        let pieces: Vec<Vec<u8>> = window
+    let serialise = |nth_window: usize, window: &[T]| -> Vec<Vec<u8>> {
+        window
             .par_chunks(PIECE)
             .enumerate()
             .map(|(nth_piece, piece)| {
@@ -184,11 +184,26 @@ fn write_array<T: Sync>(
                 }
                 out
             })
-            .collect();
-        for piece in &pieces {
-            w.write_all(piece)?;
-        }
+            .collect()
+    };
+    let write_pieces = |w: &mut dyn std::io::Write, pieces: &[Vec<u8>]| {
+        pieces.iter().try_for_each(|piece| w.write_all(piece))
+    };
+    w.write_all(b"[")?;
+    let mut written: Vec<Vec<u8>> = Vec::new();
+    for (nth_window, window) in items.chunks(WINDOW).enumerate() {
+        let mut next = Vec::new();
+        let mut wrote = Ok(());
+        // `in_place_scope`: the writer stays on this thread (a locked stdout cannot
+        // move to another one).
+        rayon::in_place_scope(|s| {
+            s.spawn(|_| next = serialise(nth_window, window));
+            wrote = write_pieces(w, &written);
+        });
+        wrote?;
+        written = next;
     }
+    write_pieces(w, &written)?;
     w.write_all(b"\n  ]")
 }
 
