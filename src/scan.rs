@@ -319,9 +319,7 @@ pub fn scan_with(options: &ScanOptions, policies: &PolicySet) -> ScanResult {
         .map(|c| (c, None))
         .chain(through.iter().map(|t| (&t.root, Some(&t.modules))))
         .collect();
-    // In the order of a scan of the whole repository: among equal findings of two
-    // units at one place, the first unit's is kept (below), and with it its
-    // fingerprint.
+    // In display order, so that a scan's output does not depend on the walk.
     terraform_jobs.sort_by(|a, b| a.0.display.cmp(&b.0.display));
     let jobs: Vec<Job> = discovery
         .files
@@ -432,17 +430,17 @@ pub fn scan_with(options: &ScanOptions, policies: &PolicySet) -> ScanResult {
             Outcome::Failed(e) => result.errors.push(e),
         }
     }
-    // Stable: among findings at one place, the first in scan order stays first (the
-    // dedup below keeps it).
-    result
-        .findings
-        .par_sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    // A plan next to its configuration points at the same blocks as the
-    // configuration's own unit: report each finding once. (Different findings at one
-    // place, e.g. two containers of one container_definitions, are all kept.)
-    result
-        .findings
-        .dedup_by(|a, b| a.sort_key() == b.sort_key() && a.message == b.message);
+    // A finding belongs to its unit: a module called by two root modules, or a plan
+    // beside its configuration, gives each unit its own finding at the same place
+    // (reports that show places merge them: report::shown, which needs the findings
+    // of one place ordered by message, then unit). Within a unit, a finding two
+    // paths of a resource place on the same span is reported once.
+    result.findings.par_sort_by(|a, b| {
+        (a.sort_key(), &a.message, &a.unit).cmp(&(b.sort_key(), &b.message, &b.unit))
+    });
+    result.findings.dedup_by(|a, b| {
+        a.sort_key() == b.sort_key() && a.message == b.message && a.unit == b.unit
+    });
     result.errors.sort_by(|a, b| {
         (&a.file, a.span.map(|s| s.start)).cmp(&(&b.file, b.span.map(|s| s.start)))
     });

@@ -10,8 +10,8 @@
 
 use std::fmt::Write;
 
-use super::Level;
-use crate::finding::{Finding, Severity};
+use super::{Level, Shown};
+use crate::finding::Severity;
 use crate::scan::ScanResult;
 
 /// Annotations GitHub shows per level and step: 10 errors and 10 warnings (and 50
@@ -24,10 +24,11 @@ pub struct Annotations<'a> {
     pub fail_on: Severity,
     /// Input errors annotated (the first ones, before any finding).
     pub errors: usize,
-    /// Findings annotated, in the order written.
-    pub shown: Vec<&'a Finding>,
+    /// Findings annotated, in the order written (the same finding of several units
+    /// once).
+    pub shown: Vec<Shown<'a>>,
     /// Findings over the caps, most severe first.
-    pub left_out: Vec<&'a Finding>,
+    pub left_out: Vec<Shown<'a>>,
 }
 
 impl Annotations<'_> {
@@ -39,18 +40,9 @@ impl Annotations<'_> {
 
 /// The findings (not suppressed) and input errors that fit GitHub's caps.
 pub fn select(result: &ScanResult, fail_on: Severity) -> Annotations<'_> {
-    let mut open: Vec<&Finding> = result
-        .findings
-        .iter()
-        .filter(|f| f.suppressed.is_none())
-        .map(|f| &**f)
-        .collect();
-    open.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.sort_key().cmp(&b.sort_key()))
-    });
-    let level = |f: &Finding| Level::of(f.severity, fail_on);
+    let mut open = super::shown(result);
+    open.sort_by(|a, b| b.finding.severity.cmp(&a.finding.severity));
+    let level = |s: &Shown| Level::of(s.finding.severity, fail_on);
     let count = |l: Level| open.iter().filter(|f| level(f) == l).count();
     let errors = result.errors.len().min(CAP);
     let overflow = result.errors.len() + count(Level::Error) > CAP
@@ -62,7 +54,7 @@ pub fn select(result: &ScanResult, fail_on: Severity) -> Annotations<'_> {
     let mut shown = Vec::new();
     let mut left_out = Vec::new();
     for f in open {
-        let left = &mut room[level(f) as usize];
+        let left = &mut room[level(&f) as usize];
         if *left > 0 {
             *left -= 1;
             shown.push(f);
@@ -105,7 +97,9 @@ pub fn render(result: &ScanResult, fail_on: Severity) -> String {
             data(&e.message)
         );
     }
-    for f in &a.shown {
+    let formats = super::unit_formats(result);
+    for s in &a.shown {
+        let f = s.finding;
         let _ = write!(
             out,
             "::{} file={},line={},col={}",
@@ -121,7 +115,10 @@ pub fn render(result: &ScanResult, fail_on: Severity) -> String {
             out,
             ",title={}::{}",
             property(&format!("{} {}: {}", f.rule, f.severity.as_str(), f.title)),
-            data(&format!("{}\n{}", f.message, f.fix))
+            data(&match super::units_phrase(&s.units, &formats) {
+                Some(units) => format!("{}\n{}\n(found alike in {units})", f.message, f.fix),
+                None => format!("{}\n{}", f.message, f.fix),
+            })
         );
     }
     if a.overflow(result) {
@@ -154,6 +151,7 @@ fn plural(n: usize, what: &str) -> String {
 pub(crate) mod tests {
     use super::*;
 
+    use crate::finding::Finding;
     use crate::scan::InputError;
     use crate::source::{Position, SourceFile, Span};
     use std::sync::Arc;
@@ -278,7 +276,7 @@ pub(crate) mod tests {
         let left: Vec<(usize, Severity)> = a
             .left_out
             .iter()
-            .map(|f| (f.start.line, f.severity))
+            .map(|s| (s.finding.start.line, s.finding.severity))
             .collect();
         assert_eq!(left, [(9, Medium), (10, Medium), (23, Low)]);
         assert!(render(&r, Medium).ends_with(
@@ -308,7 +306,7 @@ pub(crate) mod tests {
         let left: Vec<usize> = select(&r, High)
             .left_out
             .iter()
-            .map(|f| f.start.line)
+            .map(|s| s.finding.start.line)
             .collect();
         assert_eq!(left, [11, 21]);
         // Ten notices and nothing else left out: all ten.

@@ -41,8 +41,17 @@ fn miette_severity(s: Severity) -> miette::Severity {
 pub fn render(result: &ScanResult, rules: &[Rule], opts: &HumanOptions) -> String {
     let handler = handler(opts);
     let mut out = String::new();
-    for f in result.findings.iter().filter(|f| f.suppressed.is_none()) {
-        render_finding(&mut out, &handler, f, &rules[f.rule_index]);
+    let shown = super::shown(result);
+    let formats = super::unit_formats(result);
+    for s in &shown {
+        let units = super::units_phrase(&s.units, &formats);
+        render_finding(
+            &mut out,
+            &handler,
+            s.finding,
+            units,
+            &rules[s.finding.rule_index],
+        );
     }
     for e in &result.errors {
         render_error(&mut out, &handler, e);
@@ -56,16 +65,26 @@ pub fn render(result: &ScanResult, rules: &[Rule], opts: &HumanOptions) -> Strin
         }
     }
     if !opts.quiet {
-        out.push_str(&summary(result));
+        out.push_str(&summary(result, shown.len()));
     }
     out
 }
 
-fn render_finding(out: &mut String, handler: &GraphicalReportHandler, f: &Finding, rule: &Rule) {
+/// One diagnostic; `units` names the units when the finding is theirs alike.
+fn render_finding(
+    out: &mut String,
+    handler: &GraphicalReportHandler,
+    f: &Finding,
+    units: Option<String>,
+    rule: &Rule,
+) {
     let mut help = String::new();
     if !f.fix.is_empty() {
         help.push_str(&f.fix);
         help.push('\n');
+    }
+    if let Some(units) = units {
+        let _ = writeln!(help, "found alike in {units}");
     }
     let _ = write!(
         help,
@@ -109,7 +128,9 @@ fn render_error(out: &mut String, handler: &GraphicalReportHandler, e: &InputErr
     }
 }
 
-fn summary(result: &ScanResult) -> String {
+/// The summary line; `shown` diagnostics stand for the findings (fewer when some
+/// are the same finding of several units).
+fn summary(result: &ScanResult, shown: usize) -> String {
     let counts = super::counts(&result.findings);
     let total: usize = counts.iter().map(|(_, n)| n).sum();
     let by_sev: Vec<String> = counts
@@ -143,7 +164,7 @@ fn summary(result: &ScanResult) -> String {
         },
         s.resources,
         plural(s.resources),
-        join_and(&scanned),
+        super::join_and(&scanned),
         s.skipped,
         plural(s.skipped),
     );
@@ -156,6 +177,12 @@ fn summary(result: &ScanResult) -> String {
         );
     }
     let _ = writeln!(line, " in {:.2}s", result.elapsed.as_secs_f64());
+    if shown < total {
+        let _ = writeln!(
+            line,
+            "shown: {shown}, each finding that several units share once"
+        );
+    }
     let suppressed: Vec<String> = ["inline", "exception", "baseline"]
         .iter()
         .filter_map(|kind| {
@@ -186,14 +213,6 @@ pub fn render_input_error(e: &InputError, opts: &HumanOptions) -> String {
     let mut out = String::new();
     render_error(&mut out, &handler(opts), e);
     out
-}
-
-fn join_and(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
 }
 
 fn plural(n: usize) -> &'static str {

@@ -34,6 +34,8 @@ struct FindingView<'a> {
     resource: &'a str,
     resource_type: &'a str,
     cdk_path: Option<&'a str>,
+    /// The template, root module directory or plan the finding belongs to.
+    unit: &'a str,
     fingerprint: &'a str,
     suppressed: Option<&'a Suppression>,
 }
@@ -53,6 +55,7 @@ impl<'a> From<&'a Finding> for FindingView<'a> {
             resource: &f.resource,
             resource_type: &f.resource_type,
             cdk_path: f.cdk_path.as_deref(),
+            unit: &f.unit,
             fingerprint: &f.fingerprint,
             suppressed: f.suppressed.as_deref(),
         }

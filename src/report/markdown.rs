@@ -6,9 +6,10 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use super::Level;
+use super::{Level, Shown};
 use crate::evaluate::Rule;
 use crate::finding::{Finding, Severity};
+use crate::normalise::Format;
 use crate::scan::ScanResult;
 
 /// How many findings the summary lists one by one.
@@ -175,21 +176,23 @@ pub fn render(result: &ScanResult, rules: &[Rule], opts: &MarkdownOptions) -> St
         }
     }
 
-    // The most severe first; the report order within a severity.
-    let mut top = open.clone();
-    top.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    // The most severe first; the report order within a severity; the same finding
+    // of several units once.
+    let mut top = super::shown(result);
+    top.sort_by_key(|s| std::cmp::Reverse(s.finding.severity));
+    let formats = super::unit_formats(result);
     let _ = writeln!(
         out,
         "\n### Top findings\n\n| severity | rule | resource | where | what |\n|---|---|---|---|---|"
     );
-    for f in top.iter().take(TOP) {
-        row(&mut out, f, opts);
+    for s in top.iter().take(TOP) {
+        row(&mut out, s, &formats, opts);
     }
-    if open.len() > TOP {
+    if top.len() > TOP {
         let _ = writeln!(
             out,
             "\n{} more: see the annotations on the diff, code scanning, or `opsgate scan` locally.",
-            open.len() - TOP
+            top.len() - TOP
         );
     }
     if let Some(fail_on) = opts.annotations {
@@ -199,10 +202,19 @@ pub fn render(result: &ScanResult, rules: &[Rule], opts: &MarkdownOptions) -> St
     out
 }
 
-fn row(out: &mut String, f: &Finding, opts: &MarkdownOptions) {
+fn row(
+    out: &mut String,
+    s: &Shown,
+    formats: &std::collections::HashMap<&str, Format>,
+    opts: &MarkdownOptions,
+) {
+    let f = s.finding;
+    let units = super::units_phrase(&s.units, formats)
+        .map(|u| format!(" (in {})", cell(&u)))
+        .unwrap_or_default();
     let _ = writeln!(
         out,
-        "| {} | {} | `{}` | {} | {} |",
+        "| {} | {} | `{}` | {}{units} | {} |",
         f.severity.as_str(),
         f.rule,
         cell(&f.resource),
@@ -222,7 +234,7 @@ fn not_annotated(out: &mut String, result: &ScanResult, fail_on: Severity, opts:
         let n = a
             .shown
             .iter()
-            .filter(|f| Level::of(f.severity, fail_on) == level)
+            .filter(|s| Level::of(s.finding.severity, fail_on) == level)
             .count()
             + if level == Level::Error { a.errors } else { 0 };
         if n > 0 {
@@ -245,8 +257,9 @@ fn not_annotated(out: &mut String, result: &ScanResult, fail_on: Severity, opts:
             format!("These {n} findings are not annotated")
         },
     );
-    for f in a.left_out.iter().take(NOT_ANNOTATED) {
-        row(out, f, opts);
+    let formats = super::unit_formats(result);
+    for s in a.left_out.iter().take(NOT_ANNOTATED) {
+        row(out, s, &formats, opts);
     }
     if n > NOT_ANNOTATED {
         let _ = writeln!(

@@ -120,6 +120,7 @@ fn sarif_result(f: &Finding, fail_on: Severity) -> J {
         "properties": {
             "severity": f.severity.as_str(),
             "resourceType": f.resource_type,
+            "unit": f.unit,
         },
     });
     if let Some(s) = &f.suppressed {

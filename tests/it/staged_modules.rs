@@ -2,7 +2,9 @@
 //! checked through the root modules of its repository that call it (their inputs,
 //! providers and default_tags): its findings and fingerprints are exactly those a
 //! scan of the whole repository reports for it. A baseline summary and `opsgate
-//! exceptions` judge only the entries that such a partial scan covered.
+//! exceptions` judge only the entries that such a partial scan covered. A module
+//! that several roots call gives each root its own findings (units are part of a
+//! finding), so a baseline of the whole repository matches a scan of one root.
 //!
 //! The opsgate binary is run as the hook runs it (`opsgate scan FILE...` from the
 //! repository's root); the pre-commit client itself is tested in tests/pre_commit.rs.
@@ -40,8 +42,8 @@ fn scan(dir: &Path, args: &[&str]) -> (i32, J) {
     (out.status.code().unwrap(), report)
 }
 
-/// (rule, resource, file, line, fingerprint) of every finding, sorted.
-type Row = (String, String, String, u64, String);
+/// (unit, rule, resource, file, line, fingerprint) of every finding, sorted.
+type Row = (String, String, String, String, u64, String);
 
 fn rows(report: &J) -> Vec<Row> {
     let mut rows: Vec<Row> = report["findings"]
@@ -50,6 +52,7 @@ fn rows(report: &J) -> Vec<Row> {
         .iter()
         .map(|f| {
             (
+                f["unit"].as_str().unwrap().to_string(),
                 f["rule"].as_str().unwrap().to_string(),
                 f["resource"].as_str().unwrap().to_string(),
                 f["file"].as_str().unwrap().to_string(),
@@ -64,15 +67,15 @@ fn rows(report: &J) -> Vec<Row> {
 
 fn in_dir(rows: &[Row], dir: &str) -> Vec<Row> {
     rows.iter()
-        .filter(|r| Path::new(&r.2).parent() == Some(Path::new(dir)))
+        .filter(|r| Path::new(&r.3).parent() == Some(Path::new(dir)))
         .cloned()
         .collect()
 }
 
-/// Without fingerprints, to assert the findings themselves.
+/// (unit, rule, resource, line), to assert the findings of one file themselves.
 fn short(rows: &[Row]) -> Vec<(&str, &str, &str, u64)> {
     rows.iter()
-        .map(|r| (r.0.as_str(), r.1.as_str(), r.2.as_str(), r.3))
+        .map(|r| (r.0.as_str(), r.1.as_str(), r.2.as_str(), r.4))
         .collect()
 }
 
@@ -183,58 +186,31 @@ fn a_staged_child_module_gets_the_full_scans_findings() {
     let worker = in_dir(&full, "terraform/modules/worker");
     let w = "terraform/modules/worker/main.tf";
     // Through `terraform` (two instances, Owner from the provider's default_tags)
-    // and through `envs/staging` (no default tags: OPS-ORG-001). A finding that both
-    // units report alike at one place is reported once, as the first unit's.
+    // and through `envs/staging` (no default tags: OPS-ORG-001); each unit has its
+    // own findings, also where both report the same at one place.
+    let (fun, jobs) = (
+        "module.worker.aws_lambda_function.this",
+        "module.jobs.aws_lambda_function.this",
+    );
+    let staging = "envs/staging";
     assert_eq!(
         short(&worker),
         [
-            (
-                "OPS-FLOW-001",
-                "module.worker.aws_lambda_function.this",
-                w,
-                4
-            ),
-            (
-                "OPS-FLOW-001",
-                "module.worker.aws_lambda_function.this",
-                w,
-                4
-            ),
-            ("OPS-HLT-001", "module.jobs.aws_lambda_function.this", w, 1),
-            (
-                "OPS-HLT-001",
-                "module.worker.aws_lambda_function.this",
-                w,
-                1
-            ),
-            (
-                "OPS-ORG-001",
-                "module.worker.aws_lambda_function.this",
-                w,
-                1
-            ),
-            ("OPS-TEL-001", "module.jobs.aws_lambda_function.this", w, 1),
-            (
-                "OPS-TEL-001",
-                "module.worker.aws_lambda_function.this",
-                w,
-                1
-            ),
-            ("OPS-TEL-002", "module.jobs.aws_lambda_function.this", w, 1),
-            (
-                "OPS-TEL-002",
-                "module.worker.aws_lambda_function.this",
-                w,
-                1
-            ),
-            (
-                "OPS-TEL-002",
-                "module.worker.aws_lambda_function.this",
-                w,
-                1
-            ),
+            (staging, "OPS-FLOW-001", fun, 4),
+            (staging, "OPS-HLT-001", fun, 1),
+            (staging, "OPS-ORG-001", fun, 1),
+            (staging, "OPS-TEL-001", fun, 1),
+            (staging, "OPS-TEL-002", fun, 1),
+            ("terraform", "OPS-FLOW-001", fun, 4),
+            ("terraform", "OPS-HLT-001", jobs, 1),
+            ("terraform", "OPS-HLT-001", fun, 1),
+            ("terraform", "OPS-TEL-001", jobs, 1),
+            ("terraform", "OPS-TEL-001", fun, 1),
+            ("terraform", "OPS-TEL-002", jobs, 1),
+            ("terraform", "OPS-TEL-002", fun, 1),
         ]
     );
+    assert!(worker.iter().all(|r| r.3 == w));
 
     // Either file of the module, or both, staged: exactly those findings.
     for staged in [
@@ -251,28 +227,20 @@ fn a_staged_child_module_gets_the_full_scans_findings() {
 
     // Called through another module (terraform -> worker -> queue, and from staging).
     let queue = in_dir(&full, "terraform/modules/queue");
-    let q = "terraform/modules/queue/main.tf";
+    let queue_of = |m: &'static str| -> &'static str {
+        if m == "jobs" {
+            "module.jobs.module.queue.aws_sqs_queue.this"
+        } else {
+            "module.worker.module.queue.aws_sqs_queue.this"
+        }
+    };
     assert_eq!(
         short(&queue),
         [
-            (
-                "OPS-EVT-007",
-                "module.jobs.module.queue.aws_sqs_queue.this",
-                q,
-                3
-            ),
-            (
-                "OPS-EVT-007",
-                "module.worker.module.queue.aws_sqs_queue.this",
-                q,
-                3
-            ),
-            (
-                "OPS-ORG-001",
-                "module.worker.module.queue.aws_sqs_queue.this",
-                q,
-                3
-            ),
+            (staging, "OPS-EVT-007", queue_of("worker"), 3),
+            (staging, "OPS-ORG-001", queue_of("worker"), 3),
+            ("terraform", "OPS-EVT-007", queue_of("jobs"), 3),
+            ("terraform", "OPS-EVT-007", queue_of("worker"), 3),
         ]
     );
     let (_, report) = scan(repo.path(), &["terraform/modules/queue/main.tf"]);
@@ -341,7 +309,7 @@ fn a_partial_scan_judges_only_the_baseline_entries_it_covered() {
     let recorded = baseline(repo.path());
     let entries = recorded["findings"].as_array().unwrap();
     let of_file = |file: &str| entries.iter().filter(|e| e["file"] == file).count();
-    assert_eq!(of_file("terraform/modules/worker/main.tf"), 10);
+    assert_eq!(of_file("terraform/modules/worker/main.tf"), 12);
     assert_eq!(of_file("stacks/a.yaml"), 4);
     // Each entry names its unit.
     assert!(entries
@@ -361,12 +329,12 @@ fn a_partial_scan_judges_only_the_baseline_entries_it_covered() {
     // was checked through).
     assert_eq!(
         summary(&["terraform/modules/worker/main.tf"]),
-        (0, counts(10, 0))
+        (0, counts(12, 0))
     );
     assert_eq!(summary(&["stacks/a.yaml"]), (0, counts(4, 0)));
     assert_eq!(
         summary(&["stacks/a.yaml", "terraform/modules/queue/main.tf"]),
-        (0, counts(7, 0))
+        (0, counts(8, 0))
     );
     // The child module scanned as a folder is its own root, a unit the baseline
     // never saw: its findings are new, and the entries of the units that call it
@@ -378,7 +346,8 @@ fn a_partial_scan_judges_only_the_baseline_entries_it_covered() {
     assert_eq!(code, 1);
     assert_eq!(report["summary"]["baseline"], counts(0, 0));
 
-    // A fix in the staged module: its entries in every unit no longer occur.
+    // A fix in the staged module: its entries in every unit no longer occur (the
+    // function's TEL-001 in both instances of `terraform` and in `envs/staging`).
     std::fs::write(
         repo.path().join("terraform/modules/worker/main.tf"),
         WORKER.replace(
@@ -389,7 +358,7 @@ fn a_partial_scan_judges_only_the_baseline_entries_it_covered() {
     .unwrap();
     assert_eq!(
         summary(&["terraform/modules/worker/main.tf"]),
-        (0, counts(10, 2))
+        (0, counts(12, 3))
     );
     let human = opsgate(repo.path())
         .args([
@@ -405,7 +374,7 @@ fn a_partial_scan_judges_only_the_baseline_entries_it_covered() {
         .clone();
     assert!(String::from_utf8(human)
         .unwrap()
-        .contains("baseline: 10 entries, 2 no longer occur"));
+        .contains("baseline: 12 entries, 3 no longer occur"));
 
     // A deleted template under a folder scanned is covered: its entries are stale.
     std::fs::remove_file(repo.path().join("stacks/b.yaml")).unwrap();
@@ -420,7 +389,7 @@ fn a_partial_scan_judges_only_the_baseline_entries_it_covered() {
     assert_eq!(summary(&["stacks/a.yaml"]), (0, counts(4, 0)));
     assert_eq!(
         summary(&["terraform/modules/worker/main.tf"]),
-        (0, counts(10, 2))
+        (0, counts(12, 3))
     );
 }
 
@@ -524,4 +493,126 @@ fn exceptions_are_unused_only_where_they_could_have_matched() {
     assert!(String::from_utf8(out).unwrap().starts_with(
         "unscanned opsgate.toml:1  OPS-FLOW-001 module.worker.* in terraform/modules/worker/*.tf  owner team-orders  expires 2027-06-30  covers 0 finding(s)"
     ));
+}
+
+/// The repro of issue 17: a module that two root modules call, with findings.
+fn two_roots() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let db = "resource \"aws_db_instance\" \"this\" {\n  engine                  = \"postgres\"\n  instance_class          = \"db.t4g.large\"\n  backup_retention_period = 1\n}\n";
+    let call = "module \"db\" {\n  source = \"../mod\"\n}\n";
+    for (path, text) in [
+        ("mod/main.tf", db),
+        ("a/main.tf", call),
+        ("b/main.tf", call),
+    ] {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+/// (unit, rule, file, line, fingerprint) of every finding, sorted.
+fn by_unit(report: &J) -> Vec<(String, String, String, u64, String)> {
+    let mut rows: Vec<_> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap().to_string();
+            (
+                s("unit"),
+                s("rule"),
+                s("file"),
+                f["line"].as_u64().unwrap(),
+                s("fingerprint"),
+            )
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+/// Units are part of a finding: the module's findings are reported once per root
+/// that calls it, each with its unit and fingerprint, as a scan of that root alone
+/// reports them.
+#[test]
+fn a_module_of_two_roots_gives_each_root_its_findings() {
+    let repo = two_roots();
+    let (code, a) = scan(repo.path(), &["a"]);
+    assert_eq!(code, 1);
+    let (_, b) = scan(repo.path(), &["b"]);
+    let (_, all) = scan(repo.path(), &["."]);
+    let (a, b, all) = (by_unit(&a), by_unit(&b), by_unit(&all));
+    assert_eq!(a.len(), 7, "{a:?}");
+    assert!(a.iter().all(|r| r.0 == "a" && r.2 == "mod/main.tf"));
+    assert!(b.iter().all(|r| r.0 == "b"));
+    let mut both = [a.clone(), b.clone()].concat();
+    both.sort();
+    assert_eq!(all, both, "a scan of both roots is the scans of each");
+    // Same places, distinct fingerprints.
+    assert!(a.iter().zip(&b).all(|(x, y)| x.1 == y.1 && x.4 != y.4));
+}
+
+/// A baseline of the whole repository matches a scan of one root (nothing new,
+/// nothing stale); a baseline of one root leaves the other root's findings new.
+#[test]
+fn a_baseline_of_the_repository_matches_a_scan_of_one_root_and_back() {
+    let repo = two_roots();
+    let whole = baseline(repo.path());
+    assert_eq!(
+        whole["findings"].as_array().map(Vec::len),
+        Some(14),
+        "{whole}"
+    );
+    let (code, b) = scan(repo.path(), &["--baseline", "baseline.json", "b"]);
+    assert_eq!(code, 0, "{b}");
+    assert_eq!(b["summary"]["findings"], 0);
+    // (The entries that a scan of `b` covers.)
+    assert_eq!(
+        b["summary"]["baseline"],
+        serde_json::json!({"entries": 7, "stale": 0})
+    );
+
+    opsgate(repo.path())
+        .args(["baseline", "b", "--output", "b.json"])
+        .assert()
+        .code(0);
+    let (code, all) = scan(repo.path(), &["--baseline", "b.json", "."]);
+    assert_eq!(code, 1);
+    let open: Vec<&J> = all["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["suppressed"].is_null())
+        .collect();
+    assert_eq!(open.len(), 7);
+    assert!(open.iter().all(|f| f["unit"] == "a"), "{open:?}");
+    assert_eq!(
+        all["summary"]["baseline"],
+        serde_json::json!({"entries": 7, "stale": 0})
+    );
+}
+
+/// The human output shows a finding the roots share once, naming them; the
+/// summary counts each unit's.
+#[test]
+fn human_output_shows_a_shared_finding_once_with_its_root_modules() {
+    let repo = two_roots();
+    let out = opsgate(repo.path()).args(["scan", "."]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.matches("[mod/main.tf:").count(), 7, "{text}");
+    assert_eq!(
+        text.matches("found alike in root modules a and b").count(),
+        7,
+        "{text}"
+    );
+    assert!(
+        text.contains("\n14 findings (8 medium, 6 low) in 2 resources"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nshown: 7, each finding that several units share once\n"),
+        "{text}"
+    );
 }
