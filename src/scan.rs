@@ -518,16 +518,17 @@ pub fn load_unit(c: &Candidate, loader: &Loader) -> Loaded {
 
 /// Terraform module directories that are root modules: each parsed (in parallel),
 /// minus those that another scanned module calls as a local module — those are
-/// checked as part of their callers.
+/// checked as part of their callers (a cycle of calls: through its first module,
+/// `callers::root_modules`).
 pub fn terraform_roots<'a>(dirs: &'a [Candidate], loader: &Loader) -> Vec<&'a Candidate> {
     let calls: std::collections::HashMap<PathBuf, Vec<PathBuf>> = dirs
         .par_iter()
         .map(|d| (loader.canonical(&d.path), loader.local_calls(&d.path)))
         .collect();
-    let called: std::collections::HashSet<&PathBuf> = calls.values().flatten().collect();
+    let root_modules = terraform::callers::root_modules(&calls);
     let roots: Vec<&Candidate> = dirs
         .iter()
-        .filter(|d| !called.contains(&loader.canonical(&d.path)))
+        .filter(|d| root_modules.contains(&loader.canonical(&d.path)))
         .collect();
     let root_paths: Vec<PathBuf> = roots.iter().map(|d| d.path.clone()).collect();
     loader.expect_uses(&root_paths, &calls);

@@ -41,7 +41,7 @@ impl Annotations<'_> {
 /// The findings (not suppressed) and input errors that fit GitHub's caps.
 pub fn select(result: &ScanResult, fail_on: Severity) -> Annotations<'_> {
     let mut open = super::shown(result);
-    open.sort_by(|a, b| b.finding.severity.cmp(&a.finding.severity));
+    open.sort_by_key(|s| std::cmp::Reverse(s.finding.severity));
     let level = |s: &Shown| Level::of(s.finding.severity, fail_on);
     let count = |l: Level| open.iter().filter(|f| level(f) == l).count();
     let errors = result.errors.len().min(CAP);

@@ -331,3 +331,137 @@ fn plan_edges_follow_module_outputs() {
         json!([{"from": "aws_cloudwatch_metric_alarm.errors", "to": "module.fn.aws_lambda_function.this", "path": ["properties", "dimensions"], "via": "reference"}])
     );
 }
+
+/// `files` written under a new temporary directory (with `.git`, a repository root).
+fn repository(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    std::fs::create_dir_all(dir.path().join(".git")).unwrap();
+    dir
+}
+
+/// (unit, resource) of each finding.
+type Found = Vec<(String, String)>;
+/// (file, line, message) of each error.
+type Errors = Vec<(String, usize, String)>;
+
+/// What a scan found and its errors, the paths relative to `root`.
+fn outcome(r: &opsgate::scan::ScanResult, root: &Path) -> (Found, Errors) {
+    let rel = |p: &str| {
+        Path::new(p)
+            .strip_prefix(root)
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| p.to_string())
+    };
+    let mut found: Vec<(String, String)> = r
+        .findings
+        .iter()
+        .map(|f| (rel(&f.unit), f.resource.to_string()))
+        .collect();
+    found.sort();
+    found.dedup();
+    let errors = r
+        .errors
+        .iter()
+        .map(|e| {
+            (
+                rel(&e.file),
+                e.position().map_or(0, |p| p.0),
+                e.message.clone(),
+            )
+        })
+        .collect();
+    (found, errors)
+}
+
+fn builtin_policies() -> opsgate::evaluate::PolicySet {
+    opsgate::evaluate::PolicySet::load(&opsgate::evaluate::PolicyOptions {
+        builtins: true,
+        today: "2026-11-25".into(),
+        ..Default::default()
+    })
+}
+
+const QUEUE_NAMED: &str = "resource \"aws_sqs_queue\" \"q\" {\n  name = \"q\"\n}\n";
+
+/// A module that calls itself stays a root: its resources are checked once, and the
+/// call is a located error (exit 2), as `terraform init` rejects it.
+#[test]
+fn a_module_that_calls_itself_stays_a_root_with_a_located_error() {
+    let repo = repository(&[
+        (
+            "self/main.tf",
+            &format!("module \"me\" {{\n  source = \"./\"\n}}\n\n{QUEUE_NAMED}"),
+        ),
+        ("other/main.tf", QUEUE_NAMED),
+    ]);
+    let set = builtin_policies();
+    let r = opsgate::scan::scan(&[repo.path().to_path_buf()], &set);
+    let (found, errors) = outcome(&r, repo.path());
+    let units: Vec<&str> = found.iter().map(|(u, _)| u.as_str()).collect();
+    assert_eq!(units, ["other", "self"], "{found:?}");
+    assert_eq!(found[1].1, "aws_sqs_queue.q");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let (file, line, message) = &errors[0];
+    assert_eq!((file.as_str(), *line), ("self/main.tf", 2));
+    assert!(
+        message.starts_with("module \"me\" calls the module it is in (source `./`)"),
+        "{message}"
+    );
+    assert_eq!(r.errors[0].position(), Some((2, 12)));
+}
+
+/// `a` -> `b` -> `a`: the cycle is checked once, through its first module, with a
+/// located error on the call that closes it; a staged file of `b` is checked
+/// through `a`, as in the full scan; the other units are scanned.
+#[test]
+fn a_cycle_of_module_calls_is_checked_once_through_its_first_module() {
+    let call = |to: &str, queue: &str| {
+        format!("module \"{to}\" {{\n  source = \"../{to}\"\n}}\n\nresource \"aws_sqs_queue\" \"{queue}\" {{\n  name = \"{queue}\"\n}}\n")
+    };
+    let repo = repository(&[
+        ("a/main.tf", &call("b", "qa")),
+        ("b/main.tf", &call("a", "qb")),
+        ("other/main.tf", QUEUE_NAMED),
+    ]);
+    let set = builtin_policies();
+    let full = opsgate::scan::scan(&[repo.path().to_path_buf()], &set);
+    let (found, errors) = outcome(&full, repo.path());
+    let expected = [
+        ("a", "aws_sqs_queue.qa"),
+        ("a", "module.b.aws_sqs_queue.qb"),
+        ("other", "aws_sqs_queue.q"),
+    ]
+    .map(|(u, r)| (u.to_string(), r.to_string()));
+    assert_eq!(found, expected);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let (file, line, message) = &errors[0];
+    assert_eq!((file.as_str(), *line), ("b/main.tf", 2));
+    assert!(
+        message.contains("closes a cycle of module calls"),
+        "{message}"
+    );
+    let a = repo.path().join("a").canonicalize().unwrap();
+    let b = repo.path().join("b").canonicalize().unwrap();
+    let cycle = format!("({0} -> {1} -> {0})", a.display(), b.display());
+    assert!(message.contains(&cycle), "{message}");
+
+    // Staged: b's file is checked through a; the same fingerprints as the full scan.
+    let staged = opsgate::scan::scan(&[repo.path().join("b/main.tf")], &set);
+    let of_b = |r: &opsgate::scan::ScanResult| -> Vec<String> {
+        let mut f: Vec<String> = r
+            .findings
+            .iter()
+            .filter(|f| f.resource.contains("qb"))
+            .map(|f| f.fingerprint.to_string())
+            .collect();
+        f.sort();
+        f
+    };
+    assert!(!of_b(&full).is_empty());
+    assert_eq!(of_b(&staged), of_b(&full));
+}

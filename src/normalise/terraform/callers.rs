@@ -102,12 +102,11 @@ pub fn roots_calling(
     out
 }
 
-/// The root modules above `dir`: follow confirmed callers up until directories that
-/// nothing calls. Empty when nothing calls `dir` (it is a root itself), and when
-/// every caller is itself called in a loop (a scan of the repository has no root
-/// for it either).
+/// The root modules above `dir`: its callers, their callers and so on, and of
+/// those the roots a scan of the repository takes (`root_modules`). Empty when
+/// nothing calls `dir`, or when it is itself the root of a cycle of calls.
 fn roots_above(dir: &Path, repo: &Repo, loader: &Loader) -> Vec<PathBuf> {
-    let mut roots = Vec::new();
+    let mut calls: HashMap<PathBuf, Vec<PathBuf>> = HashMap::from([(dir.to_path_buf(), vec![])]);
     let mut seen: HashSet<PathBuf> = HashSet::from([dir.to_path_buf()]);
     let mut queue = vec![dir.to_path_buf()];
     while let Some(module) = queue.pop() {
@@ -122,17 +121,122 @@ fn roots_above(dir: &Path, repo: &Repo, loader: &Loader) -> Vec<PathBuf> {
                 loader.local_calls(path).contains(&module)
             })
             .collect();
-        if callers.is_empty() && module != dir {
-            roots.push(module);
-        }
         for caller in callers {
+            calls
+                .entry(caller.clone())
+                .or_default()
+                .push(module.clone());
             if seen.insert(caller.clone()) {
                 queue.push(caller.clone());
             }
         }
     }
+    let mut roots: Vec<PathBuf> = root_modules(&calls)
+        .into_iter()
+        .filter(|r| r != dir)
+        .collect();
     roots.sort();
     roots
+}
+
+/// The root modules of a call graph (`calls`: each module directory, resolved, and
+/// those it calls): the modules no other module calls, and of modules that call each
+/// other in a cycle which no module outside it calls, the first by path (Terraform
+/// rejects the cycle; its modules are checked once, through that root). A module
+/// that calls itself stays a root.
+pub fn root_modules(calls: &HashMap<PathBuf, Vec<PathBuf>>) -> HashSet<PathBuf> {
+    let mut nodes: Vec<&PathBuf> = calls.keys().chain(calls.values().flatten()).collect();
+    nodes.sort();
+    nodes.dedup();
+    let index_of: HashMap<&PathBuf, usize> =
+        nodes.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    let succ: Vec<Vec<usize>> = nodes
+        .iter()
+        .map(|n| {
+            calls
+                .get(*n)
+                .into_iter()
+                .flatten()
+                .map(|m| index_of[m])
+                .collect()
+        })
+        .collect();
+    let component = strongly_connected(&succ);
+    let count = component.iter().max().map_or(0, |c| c + 1);
+    let mut called = vec![false; count];
+    for (from, targets) in succ.iter().enumerate() {
+        for &to in targets {
+            if component[from] != component[to] {
+                called[component[to]] = true;
+            }
+        }
+    }
+    // `nodes` is sorted: the first member of each uncalled component is its root.
+    let mut taken = vec![false; count];
+    let mut roots = HashSet::new();
+    for (i, node) in nodes.iter().enumerate() {
+        let c = component[i];
+        if !called[c] && !taken[c] {
+            taken[c] = true;
+            roots.insert((*node).clone());
+        }
+    }
+    roots
+}
+
+/// The strongly connected component of each node of a graph given as successor
+/// lists (Tarjan's algorithm, with an explicit stack: a repository's call chains
+/// may be long).
+fn strongly_connected(succ: &[Vec<usize>]) -> Vec<usize> {
+    const NONE: usize = usize::MAX;
+    let n = succ.len();
+    let (mut index, mut low) = (vec![NONE; n], vec![0; n]);
+    let mut on_stack = vec![false; n];
+    let mut stack = Vec::new();
+    let mut component = vec![NONE; n];
+    let (mut next, mut components) = (0, 0);
+    for start in 0..n {
+        if index[start] != NONE {
+            continue;
+        }
+        index[start] = next;
+        low[start] = next;
+        next += 1;
+        stack.push(start);
+        on_stack[start] = true;
+        // (node, next successor to visit)
+        let mut work = vec![(start, 0)];
+        while let Some((v, i)) = work.pop() {
+            if let Some(&w) = succ[v].get(i) {
+                work.push((v, i + 1));
+                if index[w] == NONE {
+                    index[w] = next;
+                    low[w] = next;
+                    next += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    work.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+                continue;
+            }
+            if low[v] == index[v] {
+                while let Some(w) = stack.pop() {
+                    on_stack[w] = false;
+                    component[w] = components;
+                    if w == v {
+                        break;
+                    }
+                }
+                components += 1;
+            }
+            if let Some(&(u, _)) = work.last() {
+                low[u] = low[u].min(low[v]);
+            }
+        }
+    }
+    component
 }
 
 /// The repository's module directories and their local calls, from the text of their
@@ -219,5 +323,64 @@ mod tests {
         let json = r#"{"module": {"w": {"source": "./modules/w"}, "x": {"source" : ".."}}}"#;
         assert_eq!(local_sources(json), ["./modules/w", ".."]);
         assert!(local_sources("source = \"./unterminated").is_empty());
+    }
+}
+
+#[cfg(test)]
+mod root_tests {
+    use super::*;
+
+    fn graph(edges: &[(&str, &[&str])]) -> HashMap<PathBuf, Vec<PathBuf>> {
+        edges
+            .iter()
+            .map(|(from, to)| (PathBuf::from(from), to.iter().map(PathBuf::from).collect()))
+            .collect()
+    }
+
+    fn roots(edges: &[(&str, &[&str])]) -> Vec<String> {
+        let mut r: Vec<String> = root_modules(&graph(edges))
+            .into_iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        r.sort();
+        r
+    }
+
+    /// Uncalled modules are roots; a module that calls itself stays one; of a cycle
+    /// that nothing outside calls, the first by path; a cycle below a root has none.
+    #[test]
+    fn roots_of_call_graphs_with_cycles() {
+        assert_eq!(roots(&[("r", &["m"]), ("m", &[])]), ["r"]);
+        assert_eq!(roots(&[("self", &["self"])]), ["self"]);
+        assert_eq!(
+            roots(&[("b", &["a"]), ("a", &["b"]), ("c", &[])]),
+            ["a", "c"]
+        );
+        assert_eq!(
+            roots(&[("r", &["b"]), ("a", &["b"]), ("b", &["c"]), ("c", &["a"])]),
+            ["r"]
+        );
+        // Two separate cycles, one called by a module of the other.
+        assert_eq!(
+            roots(&[
+                ("x", &["y"]),
+                ("y", &["x", "p"]),
+                ("p", &["q"]),
+                ("q", &["p"])
+            ]),
+            ["x"]
+        );
+        // A long chain (no recursion in the walk).
+        let names: Vec<String> = (0..100_000).map(|i| format!("m{i:06}")).collect();
+        let chain: HashMap<PathBuf, Vec<PathBuf>> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let next = names.get(i + 1).map(PathBuf::from).into_iter().collect();
+                (PathBuf::from(n), next)
+            })
+            .collect();
+        let found: Vec<PathBuf> = root_modules(&chain).into_iter().collect();
+        assert_eq!(found, [PathBuf::from("m000000")]);
     }
 }

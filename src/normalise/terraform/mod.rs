@@ -246,6 +246,7 @@ pub fn normalise(
         budget,
     };
     let root = Rc::new(Instance {
+        chain: vec![loader.canonical(dir)],
         config: root_config,
         prefix: String::new(),
         key: String::new(),

@@ -37,6 +37,9 @@ pub(super) struct Instance {
     /// The key in `.terraform/modules/modules.json` (`a.b`; empty for the root).
     pub(super) key: String,
     pub(super) depth: usize,
+    /// The directories (resolved) of the root module down to this one: a call of
+    /// one of them again closes a cycle.
+    pub(super) chain: Vec<PathBuf>,
     pub(super) vars: HashMap<String, Rc<V>>,
     /// Provider configurations visible here ("aws", "aws.west") and their default tags.
     pub(super) providers: RefCell<BTreeMap<String, Rc<V>>>,
@@ -282,6 +285,31 @@ impl<'l> Builder<'l> {
             ));
             return Child::Unresolved;
         };
+        // A module that calls itself, or a call back into a module on the way here:
+        // Terraform rejects both; the modules of the cycle are checked once, here.
+        let resolved = self.loader.canonical(&dir);
+        if let Some(at) = parent.chain.iter().position(|d| *d == resolved) {
+            let source = source.as_ref().and_then(V::as_str).unwrap_or("?");
+            let message = if at + 1 == parent.chain.len() {
+                format!(
+                    "module \"{name}\" calls the module it is in (source `{source}`), which \
+                     Terraform rejects; this module's resources are checked once"
+                )
+            } else {
+                let path: Vec<String> = parent.chain[at..]
+                    .iter()
+                    .chain([&resolved])
+                    .map(|d| crate::discover::display_path(d))
+                    .collect();
+                format!(
+                    "module \"{name}\" (source `{source}`) closes a cycle of module calls ({}), \
+                     which Terraform rejects; each module of the cycle is checked once",
+                    path.join(" -> ")
+                )
+            };
+            self.module_cap(parent, item, message);
+            return Child::Unresolved;
+        }
         let limits = *self.budget.limits();
         if parent.depth + 1 > limits.max_module_depth {
             self.module_cap(
@@ -357,7 +385,10 @@ impl<'l> Builder<'l> {
         let config = self.loader.get(&dir);
         let prefix = format!("{address}.");
         let vars = variable_values(&config, &inputs, &prefix, &self.budget);
+        let mut chain = parent.chain.clone();
+        chain.push(resolved);
         let inst = Rc::new(Instance {
+            chain,
             config,
             prefix,
             key,
