@@ -99,14 +99,38 @@ pub fn normalise(file: Arc<SourceFile>, root: Node, limits: &Limits) -> (Unit, V
             .iter()
             .map(|e| e.key.as_str())
             .collect(),
+        conditions: root
+            .get("Conditions")
+            .map(Node::entries)
+            .unwrap_or(&[])
+            .iter()
+            .map(|e| (e.key.as_str(), &e.value))
+            .collect(),
+        condition_values: Default::default(),
         budget: &budget,
     };
+    // A resource whose `Condition` is false with the parameters' defaults is not
+    // created: it is not checked, and references to it are not edges.
+    let absent: HashSet<&str> = resources_node
+        .entries()
+        .iter()
+        .filter(|e| {
+            let condition = e.value.get("Condition").and_then(Node::as_str);
+            condition.is_some_and(|c| resolver.condition(c) == Some(false))
+        })
+        .map(|e| e.key.as_str())
+        .collect();
+    resolver.resources.retain(|r| !absent.contains(r));
     let globals = root.get("Globals");
     // SAM's implicit APIs are resources like the others: references to them are edges.
     let implicit: Vec<(&ImplicitApi, Vec<ApiEvent>)> = IMPLICIT_APIS
         .iter()
         .filter(|api| resources_node.get(api.id).is_none())
-        .map(|api| (api, implicit_api_events(resources_node, api)))
+        .map(|api| {
+            let mut events = implicit_api_events(resources_node, api);
+            events.retain(|e| !absent.contains(e.resource));
+            (api, events)
+        })
         .filter(|(_, events)| !events.is_empty())
         .collect();
     resolver
@@ -124,6 +148,15 @@ pub fn normalise(file: Arc<SourceFile>, root: Node, limits: &Limits) -> (Unit, V
 
     for entry in resources_node.entries() {
         let id = entry.key.as_str();
+        if absent.contains(id) {
+            let condition = entry.value.get("Condition").and_then(Node::as_str);
+            notes.push(format!(
+                "{}: {id} is not created (its Condition {} is false with the parameters' defaults); not checked",
+                file.display,
+                condition.unwrap_or("?")
+            ));
+            continue;
+        }
         if id.starts_with("Fn::ForEach::") || id == "Fn::Transform" {
             // Template macros: what they generate exists only after deployment-time processing.
             notes.push(format!(

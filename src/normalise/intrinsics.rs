@@ -1,8 +1,10 @@
 //! CloudFormation intrinsic functions over the spanned tree: what can be known from
 //! the template alone (parameter defaults, mappings, `Fn::Sub`, `Fn::Join`,
-//! `Fn::Select`, `Fn::Split`, `Fn::FindInMap` over known values) is resolved; every
-//! reference to another resource becomes an edge; the rest is unknown.
+//! `Fn::Select`, `Fn::Split`, `Fn::FindInMap` over known values, `Conditions` and the
+//! `Fn::If` branches they pick) is resolved; every reference to another resource
+//! becomes an edge; the rest is unknown.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
 use serde_json::{json, Map, Value as J};
@@ -22,6 +24,11 @@ pub(super) struct Resolver<'a> {
     pub params: HashMap<&'a str, Param<'a>>,
     pub mappings: Option<&'a Node>,
     pub resources: HashSet<&'a str>,
+    /// The template's `Conditions`, by name.
+    pub conditions: HashMap<&'a str, &'a Node>,
+    /// Conditions evaluated so far: known true or false, or `None` (unknown, or
+    /// being evaluated: a condition that refers back to itself is unknown).
+    pub condition_values: RefCell<HashMap<String, Option<bool>>>,
     /// What resolving the template may still cost (a cap reached is located on the
     /// intrinsic function, which becomes unknown).
     pub budget: &'a Budget,
@@ -215,12 +222,108 @@ impl Resolver<'_> {
             "Fn::Select" => self.select(args, w)?,
             "Fn::Split" => self.split(args, w)?,
             "Fn::FindInMap" => self.find_in_map(args, w)?,
+            "Fn::If" => return self.fn_if(node, args, w),
             _ => {
                 self.visit_args(args, w);
                 None
             }
         };
         Ok(Some(known.unwrap_or_else(|| self.unknown(node))))
+    }
+
+    /// `Fn::If [condition, when true, when false]`: the branch a known condition
+    /// picks (`AWS::NoValue` there removes the property); unknown otherwise, with the
+    /// edges of both branches.
+    fn fn_if(&self, node: &Node, args: &Node, w: &mut Walk) -> Result<Option<J>, Exceeded> {
+        let parts = args.as_seq().filter(|i| i.len() == 3);
+        let picked = parts.and_then(|p| {
+            let condition = self.condition(p[0].as_str()?)?;
+            Some(if condition { &p[1] } else { &p[2] })
+        });
+        match picked {
+            Some(branch) => Ok(self.resolve(branch, w)),
+            None => {
+                self.visit_args(args, w);
+                Ok(Some(self.unknown(node)))
+            }
+        }
+    }
+
+    /// The value of condition `name` with the parameters' defaults: `None` when the
+    /// template alone does not decide it (a parameter without a default, a pseudo
+    /// parameter such as `AWS::Region`, a condition that is not defined or refers
+    /// back to itself).
+    pub fn condition(&self, name: &str) -> Option<bool> {
+        {
+            let mut known = self.condition_values.borrow_mut();
+            if let Some(v) = known.get(name) {
+                return *v;
+            }
+            known.insert(name.to_string(), None);
+        }
+        // A chain of conditions naming the next is bounded like nested functions.
+        let value = self.conditions.get(name).and_then(|node| {
+            match self.budget.nested(|| self.condition_value(node)) {
+                Ok(v) => v,
+                Err(exceeded) => {
+                    self.budget.overrun(None, Some(node.span), exceeded);
+                    None
+                }
+            }
+        });
+        self.condition_values
+            .borrow_mut()
+            .insert(name.to_string(), value);
+        value
+    }
+
+    /// A condition function (`Fn::Equals`, `Fn::And`, `Fn::Or`, `Fn::Not`,
+    /// `Condition`), evaluated in three values: `None` is unknown. `Fn::And` is false
+    /// when one member is, `Fn::Or` true when one is, whatever the others are.
+    fn condition_value(&self, node: &Node) -> Option<bool> {
+        if let Err(exceeded) = self.budget.step() {
+            self.budget.overrun(None, Some(node.span), exceeded);
+            return None;
+        }
+        let e = node.single_key()?;
+        let args = &e.value;
+        match e.key.as_str() {
+            "Condition" => self.condition(args.as_str()?),
+            "Fn::Not" => {
+                let items = args.as_seq().filter(|i| i.len() == 1)?;
+                self.condition_value(&items[0]).map(|b| !b)
+            }
+            "Fn::And" | "Fn::Or" => {
+                let decisive = e.key == "Fn::Or";
+                let mut all = Some(!decisive);
+                for item in args.as_seq()? {
+                    match self.condition_value(item) {
+                        Some(b) if b == decisive => return Some(decisive),
+                        Some(_) => {}
+                        None => all = None,
+                    }
+                }
+                all
+            }
+            "Fn::Equals" => {
+                let items = args.as_seq().filter(|i| i.len() == 2)?;
+                let mut no_edges = Vec::new();
+                let mut w = Walk::new("", vec![], &mut no_edges);
+                let a = self
+                    .budget
+                    .nested(|| self.resolve(&items[0], &mut w))
+                    .ok()??;
+                let b = self
+                    .budget
+                    .nested(|| self.resolve(&items[1], &mut w))
+                    .ok()??;
+                if has_unknown(&a) || has_unknown(&b) {
+                    return None;
+                }
+                Some(equal_as_cloudformation(&a, &b))
+            }
+            _ => None,
+        }
     }
 
     /// Resolves arguments only for the edges they carry.
@@ -492,4 +595,33 @@ fn sub_names(template: &str) -> Vec<&str> {
         rest = &after[close + 1..];
     }
     names
+}
+
+/// A value with an unknown part anywhere in it.
+fn has_unknown(v: &J) -> bool {
+    is_unknown(v)
+        || match v {
+            J::Array(items) => items.iter().any(has_unknown),
+            J::Object(o) => o.values().any(has_unknown),
+            _ => false,
+        }
+}
+
+/// `Fn::Equals` compares values as CloudFormation passes them, scalars as strings:
+/// `true` equals `"true"` and `1` equals `"1"`.
+fn equal_as_cloudformation(a: &J, b: &J) -> bool {
+    match (a, b) {
+        (J::Array(x), J::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| equal_as_cloudformation(a, b))
+        }
+        (J::Object(x), J::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| equal_as_cloudformation(v, w)))
+        }
+        _ => match (Resolver::text(a), Resolver::text(b)) {
+            (Some(x), Some(y)) => x == y,
+            _ => a == b,
+        },
+    }
 }

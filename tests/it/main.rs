@@ -11,6 +11,7 @@ mod alias_bomb_memory;
 mod budgets;
 mod bytecode_semantics;
 mod cli;
+mod conditions;
 mod corpus_smoke;
 mod docs;
 mod error_locations;
