@@ -27,7 +27,7 @@ pub fn normalise_one(data: &[u8]) {
                     display: name.into(),
                     path,
                 };
-                if let Loaded::Unit(unit, _) = load_unit(&c, &Loader::default()) {
+                if let Loaded::Unit(unit, _) = load_unit(&c, &Loader::default(), &[]) {
                     let _ = serde_json::to_string(&unit.input).expect("input serialises");
                     for r in unit.resources.values() {
                         let _ = Arc::clone(&r.file).position(r.name_span.start);

@@ -9,6 +9,7 @@ use crate::config::{self, Config, ConfigError};
 use crate::evaluate::{PolicyOptions, PolicySet};
 use crate::filter::{self, Baseline, EXIT_CLEAN, EXIT_ERRORS};
 use crate::finding::Severity;
+use crate::normalise::cfn_parameters::{self, ParameterFile};
 use crate::report::{self, human::HumanOptions, outputs::Format};
 use crate::scan::{self, Loaded};
 
@@ -122,20 +123,60 @@ struct InputArgs {
     /// *.auto.tfvars (repeatable; later files win)
     #[arg(long = "var-file", value_name = "FILE")]
     var_files: Vec<PathBuf>,
+    /// CloudFormation parameter values to check the templates with, over their
+    /// defaults: `[{"ParameterKey": ..., "ParameterValue": ...}]`,
+    /// `{"Parameters": {...}}` or a samconfig.toml (repeatable; later files win)
+    #[arg(long = "cfn-parameters", value_name = "FILE")]
+    cfn_parameters: Vec<PathBuf>,
     #[command(flatten)]
     limits: LimitArgs,
 }
 
 impl InputArgs {
-    /// Every --var-file must exist (a mistyped one would silently change values).
-    fn check(&self) -> Result<(), i32> {
+    /// Every --var-file must exist (a mistyped one would silently change values);
+    /// the CloudFormation parameter files, the config's and then --cfn-parameters,
+    /// are read here, once, and must be valid.
+    fn prepare(&self, config: &Config) -> Result<Vec<ParameterFile>, i32> {
         for f in &self.var_files {
             if !f.is_file() {
                 eprintln!("error: --var-file {}: no such file", f.display());
                 return Err(EXIT_ERRORS);
             }
         }
-        Ok(())
+        let max = self.limits.resolve(config).max_file_bytes;
+        let mut files = Vec::new();
+        for entry in &config.parameter_files {
+            let values = cfn_parameters::read(&entry.file, max).map_err(|why| {
+                let at = config.file.as_ref().map_or(String::new(), |f| {
+                    let p = f.position(entry.span.start);
+                    format!("{}:{}:{}: ", f.display, p.line, p.column)
+                });
+                eprintln!(
+                    "error: {at}parameter file {}: {why}",
+                    crate::discover::display_path(&entry.file)
+                );
+                EXIT_ERRORS
+            })?;
+            files.push(ParameterFile {
+                path: entry.file.clone(),
+                templates: entry.templates.clone(),
+                root: config.root.clone(),
+                values,
+            });
+        }
+        for path in &self.cfn_parameters {
+            let values = cfn_parameters::read(path, max).map_err(|why| {
+                eprintln!("error: --cfn-parameters {}: {why}", path.display());
+                EXIT_ERRORS
+            })?;
+            files.push(ParameterFile {
+                path: path.clone(),
+                templates: None,
+                root: PathBuf::from("."),
+                values,
+            });
+        }
+        Ok(files)
     }
 
     fn terraform(&self) -> crate::normalise::terraform::TerraformOptions {
@@ -526,9 +567,10 @@ fn run_scan(args: ScanArgs, config: Config, policies: PolicySet, today: &str) ->
         eprintln!("error: --threads must be at least 1");
         return EXIT_ERRORS;
     }
-    if let Err(code) = args.inputs.check() {
-        return code;
-    }
+    let parameter_files = match args.inputs.prepare(&config) {
+        Ok(files) => files,
+        Err(code) => return code,
+    };
     let baseline = match &args.baseline {
         Some(b) => match Baseline::read(b) {
             Ok(b) => Some(b),
@@ -552,6 +594,7 @@ fn run_scan(args: ScanArgs, config: Config, policies: PolicySet, today: &str) ->
     let options = scan::ScanOptions {
         paths: args.paths.clone(),
         terraform: args.inputs.terraform(),
+        parameter_files,
         progress: progress.clone(),
         exclude: Some(std::sync::Arc::new(config.clone())),
         limits: args.inputs.limits.resolve(&config),
@@ -650,12 +693,14 @@ fn run_baseline(
     policies: PolicySet,
     today: &str,
 ) -> i32 {
-    if let Err(code) = inputs.check() {
-        return code;
-    }
+    let parameter_files = match inputs.prepare(&config) {
+        Ok(files) => files,
+        Err(code) => return code,
+    };
     let options = scan::ScanOptions {
         paths: paths.to_vec(),
         terraform: inputs.terraform(),
+        parameter_files,
         progress: None,
         exclude: Some(std::sync::Arc::new(config.clone())),
         limits: inputs.limits.resolve(&config),
@@ -866,9 +911,10 @@ fn run_input(
         Ok(c) => c,
         Err(code) => return code,
     };
-    if let Err(code) = inputs.check() {
-        return code;
-    }
+    let parameter_files = match inputs.prepare(&config) {
+        Ok(files) => files,
+        Err(code) => return code,
+    };
     let mut discovery = crate::discover::discover(paths);
     // As `scan::scan_with` does.
     discovery.files.retain(|c| !config.excludes(&c.path));
@@ -887,7 +933,7 @@ fn run_input(
     );
     let terraform = inputs.terraform();
     for c in &discovery.files {
-        match scan::load_unit(c, &loader) {
+        match scan::load_unit(c, &loader, &parameter_files) {
             Loaded::Unit(u, errors) => {
                 for e in errors {
                     eprintln!("error: {}: {}", e.file, e.message);

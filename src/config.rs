@@ -164,6 +164,17 @@ struct RawRules {
 #[serde(deny_unknown_fields)]
 struct RawCloudFormation {
     stack_tags: Option<Vec<String>>,
+    #[serde(default)]
+    parameter_files: Vec<RawParameterFile>,
+}
+
+/// `[[cloudformation.parameter_files]]`: deploy-time parameter values for the
+/// templates `templates` matches (every template without it).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawParameterFile {
+    file: Spanned<String>,
+    templates: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -242,8 +253,20 @@ pub struct Config {
     pub inline: InlinePolicy,
     pub exceptions: Vec<Exception>,
     pub limits: LimitsConfig,
+    /// `[[cloudformation.parameter_files]]`, in order (later files win): the file
+    /// (relative to `root`), the templates it applies to, and where it is written.
+    pub parameter_files: Vec<ParameterFileEntry>,
     /// Checked once the rules are known (ids and parameter names).
     rule_refs: Vec<(String, Option<String>, Range<usize>)>,
+}
+
+/// A `[[cloudformation.parameter_files]]` entry.
+#[derive(Debug, Clone)]
+pub struct ParameterFileEntry {
+    pub file: PathBuf,
+    pub templates: Option<globset::GlobMatcher>,
+    /// The `file` value's place in the config file.
+    pub span: Range<usize>,
 }
 
 /// The config file for a scan of `paths`: the first opsgate.toml / .opsgate.toml in
@@ -365,6 +388,21 @@ pub fn parse(file: Arc<SourceFile>, root: PathBuf) -> Result<Config, ConfigError
         config
             .rule_params
             .insert(id_upper, serde_json::Value::Object(params));
+    }
+    for p in &raw.cloudformation.parameter_files {
+        let templates = match &p.templates {
+            None => None,
+            Some(t) => Some(
+                globset::Glob::new(t.get_ref())
+                    .map(|g| g.compile_matcher())
+                    .map_err(|why| err(span(t.span()), format!("invalid glob: {why}")))?,
+            ),
+        };
+        config.parameter_files.push(ParameterFileEntry {
+            file: config.root.join(p.file.get_ref()),
+            templates,
+            span: p.file.span(),
+        });
     }
     if let Some(tags) = &raw.cloudformation.stack_tags {
         let entry = config

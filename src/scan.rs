@@ -14,6 +14,7 @@ use crate::evaluate::PolicySet;
 use crate::finding::{fingerprint, Finding};
 use crate::load::{self, LoadError, Syntax};
 use crate::locate::locate;
+use crate::normalise::cfn_parameters::ParameterFile;
 use crate::normalise::terraform::{self, plan, Loader, TerraformOptions};
 use crate::normalise::{cloudformation, Format, Unit};
 use crate::source::{SourceFile, Span};
@@ -218,6 +219,8 @@ pub enum Loaded {
 pub struct ScanOptions {
     pub paths: Vec<PathBuf>,
     pub terraform: TerraformOptions,
+    /// Deploy-time CloudFormation parameter values (later files win).
+    pub parameter_files: Vec<ParameterFile>,
     /// Counters a progress display can read while the scan runs.
     pub progress: Option<Arc<Progress>>,
     /// Paths the configuration excludes (`exclude` globs).
@@ -348,7 +351,7 @@ pub fn scan_with(options: &ScanOptions, policies: &PolicySet) -> ScanResult {
         .par_iter()
         .map(|job| {
             let mut outcome = match job {
-                Job::Template(c) => scan_file(c, &loader, &how),
+                Job::Template(c) => scan_file(c, &loader, &options.parameter_files, &how),
                 Job::Terraform(c, only) => {
                     scan_terraform(c, *only, &loader, &options.terraform, &how)
                 }
@@ -463,7 +466,7 @@ pub fn stage(name: &str, started: Instant) {
 }
 
 /// Reads and parses a file into a CloudFormation unit, or says why it is not one.
-pub fn load_unit(c: &Candidate, loader: &Loader) -> Loaded {
+pub fn load_unit(c: &Candidate, loader: &Loader, parameter_files: &[ParameterFile]) -> Loaded {
     let size = std::fs::metadata(&c.path).map(|m| m.len()).unwrap_or(0);
     if let Some(e) = loader.limits().check_size(size) {
         return Loaded::Failed(InputError::plain(&c.display, e.message));
@@ -508,7 +511,8 @@ pub fn load_unit(c: &Candidate, loader: &Loader) -> Loaded {
     if !cloudformation::is_template(&root) {
         return Loaded::Skipped("not a CloudFormation template".into());
     }
-    let (unit, errors) = cloudformation::normalise(source.clone(), root, loader.limits());
+    let given = crate::normalise::cfn_parameters::for_template(parameter_files, &c.path);
+    let (unit, errors) = cloudformation::normalise(source.clone(), root, loader.limits(), &given);
     let errors = errors
         .into_iter()
         .map(|e| InputError::load(source.clone(), e))
@@ -573,9 +577,14 @@ struct Evaluation<'a> {
     spread_rules: bool,
 }
 
-fn scan_file(c: &Candidate, loader: &Loader, how: &Evaluation) -> Outcome {
+fn scan_file(
+    c: &Candidate,
+    loader: &Loader,
+    parameter_files: &[ParameterFile],
+    how: &Evaluation,
+) -> Outcome {
     let started = Instant::now();
-    match load_unit(c, loader) {
+    match load_unit(c, loader, parameter_files) {
         Loaded::Unit(u, e) => {
             if crate::evaluate::profiling() {
                 eprintln!(

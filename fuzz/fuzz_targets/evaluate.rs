@@ -55,7 +55,7 @@ fuzz_target!(|data: &[u8]| {
             display: "t.json".into(),
             path,
         };
-        match load_unit(&c, &loader) {
+        match load_unit(&c, &loader, &[]) {
             Loaded::Unit(unit, _) => (
                 serde_json::to_string(&unit.input).expect("input serialises"),
                 text.len(),

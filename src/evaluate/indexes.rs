@@ -344,6 +344,7 @@ Resources:
             file,
             root,
             &crate::load::Limits::default(),
+            &Default::default(),
         );
         assert!(errors.is_empty(), "{errors:?}");
         same_as_rego(unit.input);

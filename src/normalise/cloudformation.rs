@@ -61,9 +61,15 @@ const META_ATTRIBUTES: &[&str] = &[
     "Metadata",
 ];
 
-/// Builds the unit for one template. Problems with single resources (no `Type`, not
-/// a mapping) come back as located errors; the other resources are still checked.
-pub fn normalise(file: Arc<SourceFile>, root: Node, limits: &Limits) -> (Unit, Vec<LoadError>) {
+/// Builds the unit for one template, with `given` parameter values winning over the
+/// template's defaults. Problems with single resources (no `Type`, not a mapping)
+/// come back as located errors; the other resources are still checked.
+pub fn normalise(
+    file: Arc<SourceFile>,
+    root: Node,
+    limits: &Limits,
+    given: &super::cfn_parameters::Values,
+) -> (Unit, Vec<LoadError>) {
     let mut errors = Vec::new();
     let budget = Budget::new(limits);
     let mut notes = Vec::new();
@@ -82,6 +88,7 @@ pub fn normalise(file: Arc<SourceFile>, root: Node, limits: &Limits) -> (Unit, V
             e.key.as_str(),
             Param {
                 default: e.value.get("Default"),
+                given: given.get(e.key.as_str()),
                 ty: e
                     .value
                     .get("Type")
@@ -588,7 +595,12 @@ mod tests {
     fn unit(text: &str) -> Unit {
         let root = load::yaml::parse(text).unwrap().unwrap();
         let file = Arc::new(SourceFile::new("t.yaml".into(), text));
-        let (unit, errors) = normalise(file, root, &crate::load::Limits::default());
+        let (unit, errors) = normalise(
+            file,
+            root,
+            &crate::load::Limits::default(),
+            &Default::default(),
+        );
         assert!(errors.is_empty(), "{errors:?}");
         unit
     }

@@ -16,6 +16,9 @@ use crate::source::SourceFile;
 
 pub(super) struct Param<'a> {
     pub default: Option<&'a Node>,
+    /// The value given at deploy time (`--cfn-parameters`), which wins over the
+    /// default; `Some(None)`: given as unknown (`UsePreviousValue`).
+    pub given: Option<&'a Option<String>>,
     pub ty: &'a str,
 }
 
@@ -361,18 +364,25 @@ impl Resolver<'_> {
     /// A parameter's default, as `Ref` would give it; SSM-typed parameters hold a
     /// parameter *name*, not the value, so they stay unknown.
     fn param_value(&self, p: &Param) -> Result<Option<J>, Exceeded> {
+        if let Some(given) = p.given {
+            let Some(text) = given else {
+                return Ok(None);
+            };
+            self.budget.charge(text.len() as u64 + NODE_BYTES)?;
+            return Ok(Self::typed_value(p, J::String(text.clone())));
+        }
         let Some(default) = p.default else {
             return Ok(None);
         };
         self.charge_copy(default)?;
-        Ok(self.default_value(p, default))
+        Ok(Self::typed_value(p, default.to_json()))
     }
 
-    fn default_value(&self, p: &Param, default: &Node) -> Option<J> {
+    /// A parameter's value as `Ref` gives it, by the parameter's type.
+    fn typed_value(p: &Param, v: J) -> Option<J> {
         if p.ty.starts_with("AWS::SSM::Parameter::Value") {
             return None;
         }
-        let v = default.to_json();
         let is_list = p.ty == "CommaDelimitedList" || p.ty.starts_with("List<");
         match v {
             J::String(s) if is_list => Some(J::Array(

@@ -2,6 +2,7 @@
 //! plus, per resource, the source nodes that `locate` walks to place findings.
 
 pub mod budget;
+pub mod cfn_parameters;
 pub mod cloudformation;
 mod intrinsics;
 pub mod kinds;

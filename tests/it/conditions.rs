@@ -4,6 +4,8 @@
 //! picks (`AWS::NoValue` there removes the property), and a condition that depends on
 //! a parameter without a default or a pseudo parameter is unknown: its `Fn::If` is an
 //! unknown value, which never fails, and its resource is checked as it may exist.
+//! Deploy-time parameter files (`--cfn-parameters`, `[cloudformation]
+//! parameter_files`) win over the defaults.
 
 use std::path::Path;
 
@@ -240,4 +242,125 @@ fn a_function_that_is_not_created_makes_no_implicit_api() {
     let dir = template(text);
     let i = input(dir.path());
     assert_eq!(i["resources"], json!({}));
+}
+
+/// Scans `args` in `dir`: (exit code, (rule, resource) of each finding).
+fn scan_args(dir: &Path, args: &[&str]) -> (i32, Vec<(String, String)>) {
+    let out = opsgate(dir)
+        .arg("scan")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let report: J = serde_json::from_slice(&out.stdout).unwrap_or(J::Null);
+    let found = report["findings"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|f| {
+                    (
+                        f["rule"].as_str().unwrap().to_string(),
+                        f["resource"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    (out.status.code().unwrap(), found)
+}
+
+fn has_rule(found: &[(String, String)], rule: &str) -> bool {
+    found.iter().any(|(r, _)| r == rule)
+}
+
+/// Deploy-time parameters win over the defaults, in the CloudFormation CLI's form,
+/// CodePipeline's and sam's `{"Parameters": ...}` and samconfig.toml; later files
+/// win; `UsePreviousValue` is unknown; the config maps files to templates by glob.
+#[test]
+fn deploy_time_parameters_win_over_defaults() {
+    let dir = template(ALB);
+    let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+    write(
+        "cli.json",
+        r#"[{"ParameterKey": "LogBucket", "ParameterValue": "my-logs"}]"#,
+    );
+    write("pipeline.json", r#"{"Parameters": {"LogBucket": ""}}"#);
+    write(
+        "previous.json",
+        r#"[{"ParameterKey": "LogBucket", "UsePreviousValue": true}]"#,
+    );
+    write(
+        "samconfig.toml",
+        "version = 0.1\n[default.deploy.parameters]\nparameter_overrides = \"LogBucket=my-logs\"\n",
+    );
+    let tel_015 = |args: &[&str]| {
+        let (code, found) = scan_args(dir.path(), args);
+        assert!(code == 0 || code == 1, "{args:?}: exit {code}");
+        has_rule(&found, "OPS-TEL-015")
+    };
+    assert!(tel_015(&["t.yaml"]), "the default: no log bucket");
+    assert!(!tel_015(&["t.yaml", "--cfn-parameters", "cli.json"]));
+    assert!(!tel_015(&["t.yaml", "--cfn-parameters", "samconfig.toml"]));
+    assert!(tel_015(&["t.yaml", "--cfn-parameters", "pipeline.json"]));
+    // Later files win.
+    assert!(tel_015(&[
+        "t.yaml",
+        "--cfn-parameters",
+        "cli.json",
+        "--cfn-parameters",
+        "pipeline.json"
+    ]));
+    // Unknown: the Fn::If is unknown, so no finding either way.
+    assert!(!tel_015(&["t.yaml", "--cfn-parameters", "previous.json"]));
+
+    // The config: a file for the templates its glob matches.
+    std::fs::create_dir_all(dir.path().join("prod")).unwrap();
+    std::fs::write(dir.path().join("prod/t.yaml"), ALB).unwrap();
+    write(
+        "opsgate.toml",
+        "[[cloudformation.parameter_files]]\nfile = \"cli.json\"\ntemplates = \"prod/*.yaml\"\n",
+    );
+    let (code, found) = scan_args(dir.path(), &["t.yaml", "prod/t.yaml"]);
+    assert_eq!(code, 1);
+    let with_logs_off: Vec<&str> = found
+        .iter()
+        .filter(|(r, _)| r == "OPS-TEL-015")
+        .map(|(_, id)| id.as_str())
+        .collect();
+    assert_eq!(with_logs_off, ["Lb"], "only t.yaml: {found:?}");
+}
+
+/// A parameter file that cannot be read is a usage error (exit 2) that says where.
+#[test]
+fn a_broken_parameter_file_is_an_error_that_says_where() {
+    let dir = template(ALB);
+    std::fs::write(
+        dir.path().join("bad.json"),
+        "[{\"ParameterKey\": \"LogBucket\",\n  \"ParameterValue\": }]",
+    )
+    .unwrap();
+    let out = opsgate(dir.path())
+        .args(["scan", "t.yaml", "--cfn-parameters", "bad.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "error: --cfn-parameters bad.json: 2:21: invalid JSON: expected value at line 2 column 21\n"
+    );
+    std::fs::write(
+        dir.path().join("opsgate.toml"),
+        "[[cloudformation.parameter_files]]\nfile = \"missing.json\"\n",
+    )
+    .unwrap();
+    let out = opsgate(dir.path())
+        .args(["scan", "t.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.starts_with("error: opsgate.toml:2:8: parameter file missing.json: cannot read:"),
+        "{err}"
+    );
 }

@@ -267,7 +267,7 @@ fn plan_unit(path: &str) -> opsgate::normalise::Unit {
         display: path.to_string(),
         path: PathBuf::from(path),
     };
-    match opsgate::scan::load_unit(&candidate, &Loader::default()) {
+    match opsgate::scan::load_unit(&candidate, &Loader::default(), &[]) {
         opsgate::scan::Loaded::Unit(unit, errors) => {
             assert!(errors.is_empty());
             unit
