@@ -465,3 +465,45 @@ fn a_cycle_of_module_calls_is_checked_once_through_its_first_module() {
     assert!(!of_b(&full).is_empty());
     assert_eq!(of_b(&staged), of_b(&full));
 }
+
+/// Terraform's pure functions beyond the common ones, through the evaluator:
+/// their values reach the resources (each function's cases: functions.rs).
+#[test]
+fn more_of_terraform_s_functions_are_evaluated() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        r#"locals {
+  subnets = [for i in range(2) : cidrsubnet("10.0.0.0/16", 8, i)]
+  env     = regex("^(?P<env>[a-z]+)-", "prod-orders")["env"]
+  days    = sum([7, 7, 16])
+  names   = formatlist("%s-%s", local.env, ["a", "b"])
+  tags    = zipmap(["Owner", "Env"], ["team", title(local.env)])
+  ok      = can(regex("^prod", local.env))
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  name              = join(",", setunion(local.names, local.subnets))
+  retention_in_days = local.days
+  tags              = local.tags
+  skip_destroy      = alltrue([local.ok, anytrue([false, true])])
+  kms_key_id        = base64encode(trimprefix("x-key", "x-"))
+}
+"#,
+    )
+    .unwrap();
+    let options = TerraformOptions::default();
+    let (unit, errors) = normalise(dir.path(), &Loader::default(), &options);
+    assert!(errors.is_empty(), "{errors:?}");
+    let r = &unit.input["resources"]["aws_cloudwatch_log_group.this"];
+    assert_eq!(
+        r["properties"],
+        json!({
+            "name": "prod-a,prod-b,10.0.0.0/24,10.0.1.0/24",
+            "retention_in_days": 30,
+            "tags": {"Env": "Prod", "Owner": "team"},
+            "skip_destroy": true,
+            "kms_key_id": "a2V5",
+        })
+    );
+}

@@ -81,7 +81,7 @@ impl V {
     }
 
     /// The value as a template would print it.
-    fn to_text(&self) -> Option<String> {
+    pub(super) fn to_text(&self) -> Option<String> {
         match self {
             V::Str(s) => Some(s.clone()),
             V::Num(n) => Some(num_text(*n)),
@@ -780,6 +780,7 @@ fn call(
         }
         _ => {}
     }
+    super::functions::check_size(name, args, budget.limits().max_value_items)?;
     Ok(known_call(name, args, expand_final))
 }
 
@@ -797,6 +798,14 @@ fn known_call(name: &str, args: &[V], expand_final: bool) -> Option<V> {
     match name {
         // The first argument evaluates (it may hold unknown parts): that is try's value.
         "try" => return args.first().filter(|a| !a.is_unknown()).cloned(),
+        // Whether the argument evaluates; unknown when it may not (opsgate cannot
+        // tell an error from an unknown value).
+        "can" => {
+            return args
+                .first()
+                .filter(|a| a.is_wholly_known())
+                .map(|_| V::Bool(true))
+        }
         "coalesce" => {
             for a in &args {
                 match a {
@@ -864,7 +873,6 @@ fn known_call(name: &str, args: &[V], expand_final: bool) -> Option<V> {
     Some(match name {
         "jsonencode" => V::Str(serde_json::to_string(&args.first()?.to_json()).ok()?),
         "jsondecode" => V::from_json(&serde_json::from_str(&s(0)?).ok()?),
-        "yamlencode" => return None,
         "merge" => {
             let mut out = BTreeMap::new();
             for a in &args {
@@ -1015,12 +1023,12 @@ fn known_call(name: &str, args: &[V], expand_final: bool) -> Option<V> {
             };
             V::Str(chars.get(off.min(chars.len())..end)?.iter().collect())
         }
-        _ => return None,
+        _ => return super::functions::call(name, &args),
     })
 }
 
 /// `format` with the verbs modules use for names: %s, %d, %v, %q and %%.
-fn format_string(spec: &str, args: &[V]) -> Option<String> {
+pub(super) fn format_string(spec: &str, args: &[V]) -> Option<String> {
     let mut out = String::new();
     let mut it = spec.chars().peekable();
     let mut next = args.iter();

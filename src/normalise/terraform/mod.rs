@@ -5,6 +5,7 @@
 pub mod callers;
 pub mod config;
 pub mod eval;
+mod functions;
 mod inputs;
 mod modules;
 mod nodes;
