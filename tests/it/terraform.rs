@@ -507,3 +507,31 @@ resource "aws_cloudwatch_log_group" "this" {
         })
     );
 }
+
+/// `terraform.workspace` is "default"; `path.module` is the module's folder from the
+/// root module's, `path.root` is "."; `path.cwd` stays unknown.
+#[test]
+fn workspace_and_module_paths() {
+    let repo = repository(&[
+        (
+            "root/main.tf",
+            "module \"logs\" {\n  source = \"../modules/logs\"\n}\n\nresource \"aws_sqs_queue\" \"q\" {\n  name = \"${terraform.workspace}-${path.module}-${path.root}\"\n  policy = path.cwd\n}\n",
+        ),
+        (
+            "modules/logs/main.tf",
+            "resource \"aws_cloudwatch_log_group\" \"g\" {\n  name = \"${path.module}/${terraform.workspace}\"\n}\n",
+        ),
+    ]);
+    let options = TerraformOptions::default();
+    let (unit, errors) = normalise(&repo.path().join("root"), &Loader::default(), &options);
+    assert!(errors.is_empty(), "{errors:?}");
+    let r = &unit.input["resources"];
+    assert_eq!(r["aws_sqs_queue.q"]["properties"]["name"], "default-.-.");
+    assert!(r["aws_sqs_queue.q"]["properties"]["policy"]
+        .get("$unknown")
+        .is_some());
+    assert_eq!(
+        r["module.logs.aws_cloudwatch_log_group.g"]["properties"]["name"],
+        "../modules/logs/default"
+    );
+}

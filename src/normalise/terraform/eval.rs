@@ -149,6 +149,11 @@ pub trait Scope {
     fn data(&self, rtype: &str, name: &str) -> Option<String>;
     /// What evaluating the unit may still cost.
     fn budget(&self) -> &Budget;
+    /// `path.module` (this module's folder from the root module's, `/`-separated) and
+    /// `path.root` (`.`); `None` for the others (`path.cwd` is the machine's).
+    fn path(&self, _which: &str) -> Option<String> {
+        None
+    }
 }
 
 /// Evaluates expressions of one file against a scope.
@@ -564,6 +569,14 @@ impl<'a> Eval<'a> {
                     };
                     return unknown_ref(refs);
                 }
+                // No workspace is selected where opsgate runs: Terraform's default.
+                "terraform" if attr(0) == Some("workspace") && ops.len() == 1 => {
+                    return V::Str("default".into())
+                }
+                "path" if ops.len() == 1 => match attr(0).and_then(|w| self.scope.path(w)) {
+                    Some(p) => return V::Str(p),
+                    None => return unknown_ref(vec![]),
+                },
                 "count" | "each" | "path" | "self" | "terraform" => return unknown_ref(vec![]),
                 rtype => {
                     let refs = attr(0)

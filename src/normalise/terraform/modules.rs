@@ -70,6 +70,17 @@ impl Scope for InstanceScope<'_> {
         self.inst.vars.get(name).cloned()
     }
 
+    fn path(&self, which: &str) -> Option<String> {
+        match which {
+            "root" => Some(".".into()),
+            "module" => {
+                let root = self.inst.chain.first()?;
+                Some(relative_path(root, self.inst.chain.last()?))
+            }
+            _ => None,
+        }
+    }
+
     fn local(&self, name: &str) -> Option<Rc<V>> {
         match self.inst.locals.borrow().get(name) {
             Some(Slot::Done(v)) => return Some(v.clone()),
@@ -543,4 +554,23 @@ pub(super) fn instance_count_is_zero(scope: &InstanceScope, item: &Item) -> bool
         };
     }
     false
+}
+
+/// `to` from `from` (both resolved folders), `/`-separated: `.`, `modules/x`,
+/// `../shared`.
+fn relative_path(from: &std::path::Path, to: &std::path::Path) -> String {
+    let (a, b): (Vec<_>, Vec<_>) = (from.components().collect(), to.components().collect());
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let parts: Vec<String> = std::iter::repeat_n("..".to_string(), a.len() - common)
+        .chain(
+            b[common..]
+                .iter()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+        )
+        .collect();
+    if parts.is_empty() {
+        ".".into()
+    } else {
+        parts.join("/")
+    }
 }
