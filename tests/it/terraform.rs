@@ -535,3 +535,19 @@ fn workspace_and_module_paths() {
         "../modules/logs/default"
     );
 }
+
+/// `{for … : key => value...}` groups the values of one key into a list.
+#[test]
+fn for_expressions_with_grouping() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        "locals {\n  by_team = { for q in [\"a:ops\", \"b:dev\", \"c:ops\"] : split(\":\", q)[1] => split(\":\", q)[0]... }\n}\n\nresource \"aws_sqs_queue\" \"q\" {\n  name = join(\",\", local.by_team[\"ops\"])\n  tags = { Dev = join(\",\", local.by_team.dev) }\n}\n",
+    )
+    .unwrap();
+    let (unit, errors) = normalise(dir.path(), &Loader::default(), &TerraformOptions::default());
+    assert!(errors.is_empty(), "{errors:?}");
+    let q = &unit.input["resources"]["aws_sqs_queue.q"];
+    assert_eq!(q["properties"]["name"], "a,c");
+    assert_eq!(q["tags"], json!({"Dev": "b"}));
+}

@@ -428,10 +428,11 @@ impl<'a> Eval<'a> {
     }
 
     /// `[for k, v in coll : value if cond]` and `{for k, v in coll : key => value}`
-    /// over a known collection; unknown as soon as any part is.
+    /// (with `...` after the value, the values of one key grouped into a list) over a
+    /// known collection; unknown as soon as any part is.
     fn for_expr(&self, f: &hcl_edit::expr::ForExpr) -> V {
         let coll = self.eval_at(&f.intro.collection_expr);
-        if f.grouping || !matches!(coll, V::List(_) | V::Obj(_)) {
+        if !matches!(coll, V::List(_) | V::Obj(_)) {
             return self.unknown_of(f, &[&coll]);
         }
         let refs_of_coll = {
@@ -477,6 +478,11 @@ impl<'a> Eval<'a> {
             match &f.key_expr {
                 None => list.push(value),
                 Some(ke) => match inner.eval_at(ke).to_text() {
+                    Some(key) if f.grouping => {
+                        if let V::List(group) = obj.entry(key).or_insert(V::List(vec![])) {
+                            group.push(value);
+                        }
+                    }
                     Some(key) => {
                         obj.insert(key, value);
                     }
