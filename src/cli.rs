@@ -158,7 +158,6 @@ impl InputArgs {
                 EXIT_ERRORS
             })?;
             files.push(ParameterFile {
-                path: entry.file.clone(),
                 templates: entry.templates.clone(),
                 root: config.root.clone(),
                 values,
@@ -170,7 +169,6 @@ impl InputArgs {
                 EXIT_ERRORS
             })?;
             files.push(ParameterFile {
-                path: path.clone(),
                 templates: None,
                 root: PathBuf::from("."),
                 values,

@@ -21,7 +21,6 @@ pub type Values = BTreeMap<String, Option<String>>;
 /// The values of one parameter file, and the templates they apply to.
 #[derive(Debug, Clone)]
 pub struct ParameterFile {
-    pub path: PathBuf,
     /// Templates (relative to `root`) the values apply to; `None`: every template.
     pub templates: Option<globset::GlobMatcher>,
     /// The folder `templates` is relative to.
