@@ -228,6 +228,11 @@ struct LimitArgs {
     /// error (default 1000; config: [limits] max_module_instances)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     max_module_instances: Option<u32>,
+    /// Make no more than N Terraform resource instances with count/for_each in one root
+    /// module; past it a block is one resource with unknown instance values, with an
+    /// error (default 10000; config: [limits] max_resource_instances)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    max_resource_instances: Option<u32>,
 }
 
 fn size_arg(s: &str) -> Result<u64, String> {
@@ -293,6 +298,11 @@ impl LimitArgs {
                 .map(|n| n as usize)
                 .or(c.max_module_instances)
                 .unwrap_or(d.max_module_instances),
+            max_resource_instances: self
+                .max_resource_instances
+                .map(|n| n as usize)
+                .or(c.max_resource_instances)
+                .unwrap_or(d.max_resource_instances),
         }
     }
 }

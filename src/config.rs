@@ -59,6 +59,7 @@ struct RawLimits {
     max_eval_steps: Option<Spanned<toml::Value>>,
     max_module_depth: Option<Spanned<toml::Value>>,
     max_module_instances: Option<Spanned<toml::Value>>,
+    max_resource_instances: Option<Spanned<toml::Value>>,
 }
 
 /// `[limits]`: what one input may cost. Unset values keep the defaults
@@ -76,6 +77,7 @@ pub struct LimitsConfig {
     pub max_eval_steps: Option<usize>,
     pub max_module_depth: Option<usize>,
     pub max_module_instances: Option<usize>,
+    pub max_resource_instances: Option<usize>,
 }
 
 /// A size: bytes as an integer, or a string with a unit: `"512KB"`, `"20 MB"`, `"1GB"`
@@ -208,14 +210,17 @@ impl Exception {
     /// Does it cover a finding of `rule` on `resource` in `file` (relative to the
     /// config file's folder)?
     pub fn covers(&self, rule: &str, resource: &str, file: &str) -> bool {
-        self.rule.eq_ignore_ascii_case(rule)
-            && self.resource_glob.is_match(resource)
-            && self.path_glob.as_ref().is_none_or(|g| g.is_match(file))
+        self.rule.eq_ignore_ascii_case(rule) && self.could_match(resource, file)
     }
 
-    /// Would it cover some rule's finding on `resource` in `file`?
+    /// Would it cover some rule's finding on `resource` in `file`? A `count` /
+    /// `for_each` instance (`aws_x.y["a"]`) is matched by its own address or its
+    /// block's (`aws_x.y`), so one exception can name every instance.
     pub fn could_match(&self, resource: &str, file: &str) -> bool {
-        self.resource_glob.is_match(resource)
+        (self.resource_glob.is_match(resource)
+            || self
+                .resource_glob
+                .is_match(&*crate::finding::block_address(resource)))
             && self.path_glob.as_ref().is_none_or(|g| g.is_match(file))
     }
 }
@@ -615,6 +620,9 @@ fn limits(raw: &RawLimits) -> Result<LimitsConfig, Located> {
     }
     if let Some(v) = &raw.max_module_instances {
         out.max_module_instances = Some(count(v, "max_module_instances", u32::MAX as u64)?);
+    }
+    if let Some(v) = &raw.max_resource_instances {
+        out.max_resource_instances = Some(count(v, "max_resource_instances", u32::MAX as u64)?);
     }
     if let Some(v) = &raw.max_depth {
         out.max_depth = Some(count(

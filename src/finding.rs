@@ -93,6 +93,31 @@ impl Finding {
     }
 }
 
+/// The address of the block an instance belongs to: `module.a["x"].aws_s3_bucket.b[0]`
+/// → `module.a.aws_s3_bucket.b` (`count` and `for_each` keys removed). Other
+/// addresses are returned as they are.
+pub fn block_address(address: &str) -> std::borrow::Cow<'_, str> {
+    if !address.contains('[') {
+        return std::borrow::Cow::Borrowed(address);
+    }
+    let mut out = String::with_capacity(address.len());
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in address.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' if depth > 0 => in_string = !in_string,
+            '[' if !in_string => depth += 1,
+            ']' if !in_string => depth = depth.saturating_sub(1),
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// A stable identity for a finding that does not change when lines move:
 /// rule + unit + resource + path, hashed (FNV-1a, two seeds, 128 bits as hex).
 pub fn fingerprint(rule: &str, unit: &str, resource: &str, path: &[J]) -> Fingerprint {

@@ -12,8 +12,8 @@
 # place stays put when alarms are added further down, and it does not depend on how the
 # alarms are named.
 #
-# Counting: a Terraform alarm with a known `count` counts that many times, one with a
-# known `for_each` once per element. Unknown never fails: an alarm whose existence is not
+# Counting: each instance of a Terraform alarm with a known `count` or `for_each` is a
+# resource of its own and counts once. Unknown never fails: an alarm whose existence is not
 # known (an unknown count or for_each, a CloudFormation Condition) does not count, and a
 # dashboard that may exist (the same cases) counts as present.
 package opsgate.rules.hlt_007
@@ -66,9 +66,18 @@ instances(r) := 1 if {
 	object.get(r, ["meta", "Condition"], null) == null
 }
 
-# Terraform: count, for_each, or one.
+# Terraform: an instance of a count / for_each over a known collection is one resource
+# of its own (it has `meta.key`); a block whose count or for_each is not known is
+# unknown (never counted); a known count or for_each that opsgate did not expand (past
+# the max_resource_instances limit) counts its elements.
+instances(r) := 1 if {
+	lib.is_terraform
+	object.get(r, ["meta", "key"], null) != null
+}
+
 instances(r) := n if {
 	lib.is_terraform
+	object.get(r, ["meta", "key"], null) == null
 	c := object.get(r, ["meta", "count"], null)
 	c != null
 	n := tf_count(c)
@@ -76,6 +85,7 @@ instances(r) := n if {
 
 instances(r) := n if {
 	lib.is_terraform
+	object.get(r, ["meta", "key"], null) == null
 	object.get(r, ["meta", "count"], null) == null
 	fe := object.get(r, ["meta", "for_each"], null)
 	fe != null
@@ -84,6 +94,7 @@ instances(r) := n if {
 
 instances(r) := 1 if {
 	lib.is_terraform
+	object.get(r, ["meta", "key"], null) == null
 	object.get(r, ["meta", "count"], null) == null
 	object.get(r, ["meta", "for_each"], null) == null
 }

@@ -147,6 +147,11 @@ local_address(r) := substring(r.address, count(r.meta.module) + 1, -1) if {
 	startswith(r.address, concat("", [r.meta.module, "."]))
 } else := r.address
 
+# Terraform: the local address of the block a count/for_each instance belongs to, as
+# references to it are written (`aws_lambda_function.this` for
+# `module.m["a"].aws_lambda_function.this[0]`); the local address otherwise.
+local_block_address(r) := regex.replace(local_address(r), `\[("([^"\\]|\\.)*"|[0-9]+)\]`, "")
+
 # The unit is a Terraform plan (`terraform show -json`).
 is_plan if input.format == "terraform-plan"
 

@@ -229,7 +229,7 @@ tf_covered_by_reference contains e.to if {
 # with count/for_each an index follows), or one indirection through a variable (a
 # module input), a local or a module output - the edge says the value is the function's.
 tf_name_refs(fn) := {
-	sprintf(`%s(\[[^\]]*\])?\.(function_name|id)`, [regex.replace(lib.local_address(fn), `\.`, `\.`)]),
+	sprintf(`%s(\[[^\]]*\])?\.(function_name|id)`, [regex.replace(lib.local_block_address(fn), `\.`, `\.`)]),
 	`(var|local|module)\.[A-Za-z0-9_.-]+`,
 }
 

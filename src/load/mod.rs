@@ -40,6 +40,9 @@ pub const MAX_EVAL_BYTES: u64 = 64 << 20;
 pub const MAX_EVAL_STEPS: u64 = 2_000_000;
 pub const MAX_MODULE_DEPTH: usize = 16;
 pub const MAX_MODULE_INSTANCES: usize = 1_000;
+/// Resources that `count` / `for_each` make in one root module: each is checked by
+/// every rule, so a few lines asking for millions must stop somewhere.
+pub const MAX_RESOURCE_INSTANCES: usize = 10_000;
 /// The highest `max_module_depth`: module outputs are evaluated recursively.
 pub const MAX_MODULE_DEPTH_CEILING: usize = 64;
 
@@ -63,6 +66,8 @@ pub struct Limits {
     pub max_module_depth: usize,
     /// Terraform module instances in one root module.
     pub max_module_instances: usize,
+    /// Resource instances that `count` / `for_each` make in one root module.
+    pub max_resource_instances: usize,
 }
 
 impl Default for Limits {
@@ -77,6 +82,7 @@ impl Default for Limits {
             max_eval_steps: MAX_EVAL_STEPS,
             max_module_depth: MAX_MODULE_DEPTH,
             max_module_instances: MAX_MODULE_INSTANCES,
+            max_resource_instances: MAX_RESOURCE_INSTANCES,
         }
     }
 }

@@ -115,7 +115,7 @@ pub fn render(result: &ScanResult, fail_on: Severity) -> String {
             out,
             ",title={}::{}",
             property(&format!("{} {}: {}", f.rule, f.severity.as_str(), f.title)),
-            data(&match super::units_phrase(&s.units, &formats) {
+            data(&match s.alike(&formats) {
                 Some(units) => format!("{}\n{}\n(found alike in {units})", f.message, f.fix),
                 None => format!("{}\n{}", f.message, f.fix),
             })

@@ -44,7 +44,7 @@ pub fn render(result: &ScanResult, rules: &[Rule], opts: &HumanOptions) -> Strin
     let shown = super::shown(result);
     let formats = super::unit_formats(result);
     for s in &shown {
-        let units = super::units_phrase(&s.units, &formats);
+        let units = s.alike(&formats);
         render_finding(
             &mut out,
             &handler,
@@ -70,7 +70,7 @@ pub fn render(result: &ScanResult, rules: &[Rule], opts: &HumanOptions) -> Strin
     out
 }
 
-/// One diagnostic; `units` names the units when the finding is theirs alike.
+/// One diagnostic; `units` names the other units and instances that have it alike.
 fn render_finding(
     out: &mut String,
     handler: &GraphicalReportHandler,
@@ -129,7 +129,7 @@ fn render_error(out: &mut String, handler: &GraphicalReportHandler, e: &InputErr
 }
 
 /// The summary line; `shown` diagnostics stand for the findings (fewer when some
-/// are the same finding of several units).
+/// are the same finding of several units or instances).
 fn summary(result: &ScanResult, shown: usize) -> String {
     let counts = super::counts(&result.findings);
     let total: usize = counts.iter().map(|(_, n)| n).sum();
@@ -180,7 +180,7 @@ fn summary(result: &ScanResult, shown: usize) -> String {
     if shown < total {
         let _ = writeln!(
             line,
-            "shown: {shown}, each finding that several units share once"
+            "shown: {shown}, each finding that several units or instances share once"
         );
     }
     let suppressed: Vec<String> = ["inline", "exception", "baseline"]

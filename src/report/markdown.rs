@@ -177,7 +177,7 @@ pub fn render(result: &ScanResult, rules: &[Rule], opts: &MarkdownOptions) -> St
     }
 
     // The most severe first; the report order within a severity; the same finding
-    // of several units once.
+    // of several units or instances once.
     let mut top = super::shown(result);
     top.sort_by_key(|s| std::cmp::Reverse(s.finding.severity));
     let formats = super::unit_formats(result);
@@ -209,7 +209,8 @@ fn row(
     opts: &MarkdownOptions,
 ) {
     let f = s.finding;
-    let units = super::units_phrase(&s.units, formats)
+    let units = s
+        .alike(formats)
         .map(|u| format!(" (in {})", cell(&u)))
         .unwrap_or_default();
     let _ = writeln!(

@@ -81,33 +81,110 @@ pub fn counts(findings: &[Box<Finding>]) -> Vec<(Severity, usize)> {
 
 /// A finding as the human, markdown and GitHub outputs show it. Findings that
 /// differ only in their unit (a module called by several root modules, a plan beside
-/// its configuration) are shown once, with every unit; JSON, SARIF, JUnit and the
-/// baseline keep each.
+/// its configuration) or in the instance of one block (`count`, `for_each`) are shown
+/// once, with every unit and instance; JSON, SARIF, JUnit and the baseline keep each.
 pub struct Shown<'a> {
     pub finding: &'a Finding,
     /// The units it was found in, in report order: more than one when merged.
     pub units: Vec<&'a str>,
+    /// The resources it was found on, in report order: more than one when instances
+    /// of one block share it.
+    pub instances: Vec<&'a str>,
 }
 
-/// The unsuppressed findings in report order, those that differ only in their unit
-/// merged. (The scan orders the findings of one place by message and then unit, so
-/// those to merge are neighbours.)
+impl Shown<'_> {
+    /// "instances [\"b\"] and [\"c\"] of x.y; root modules a and b": where else the
+    /// finding is, after "found alike in"; `None` when nowhere else.
+    pub fn alike(&self, formats: &HashMap<&str, Format>) -> Option<String> {
+        let parts: Vec<String> = [
+            instances_phrase(&self.instances),
+            units_phrase(&self.units, formats),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+}
+
+/// The unsuppressed findings in report order, merged where they differ only in their
+/// unit or instance: the same rule at the same place with the same message once the
+/// instance's address is read as its block's. (The scan orders the findings of one
+/// place by resource, message and unit, so those to merge are in one run.)
 pub fn shown(result: &ScanResult) -> Vec<Shown<'_>> {
     let mut out: Vec<Shown> = Vec::new();
+    // Where the current run of one place starts in `out`, and each of its shown
+    // findings' block and normalised message.
+    let mut run_start = 0;
+    let mut keys: Vec<(std::borrow::Cow<str>, std::borrow::Cow<str>)> = Vec::new();
     for f in result.findings.iter().filter(|f| f.suppressed.is_none()) {
-        if let Some(last) = out.last_mut() {
-            let l = last.finding;
-            if l.sort_key() == f.sort_key() && l.message == f.message && l.severity == f.severity {
-                last.units.push(&f.unit);
-                continue;
+        let same_place = out.get(run_start).is_some_and(|s| {
+            let (a, b) = (s.finding.sort_key(), f.sort_key());
+            (a.0, a.1, a.2, a.3) == (b.0, b.1, b.2, b.3)
+        });
+        if !same_place {
+            run_start = out.len();
+            keys.clear();
+        }
+        let block = crate::finding::block_address(&f.resource);
+        let message = if block.len() == f.resource.len() {
+            std::borrow::Cow::Borrowed(&*f.message)
+        } else {
+            std::borrow::Cow::Owned(f.message.replace(&*f.resource, &block))
+        };
+        let found = keys.iter().position(|(b, m)| *b == block && *m == message);
+        match found.map(|i| &mut out[run_start + i]) {
+            Some(s) if s.finding.severity == f.severity => {
+                if !s.units.contains(&&*f.unit) {
+                    s.units.push(&f.unit);
+                }
+                if !s.instances.contains(&&*f.resource) {
+                    s.instances.push(&f.resource);
+                }
+            }
+            _ => {
+                keys.push((block, message));
+                out.push(Shown {
+                    finding: f,
+                    units: vec![&f.unit],
+                    instances: vec![&f.resource],
+                });
             }
         }
-        out.push(Shown {
-            finding: f,
-            units: vec![&f.unit],
-        });
     }
     out
+}
+
+/// The instances of a merged finding: `["a"] and ["b"] of x.y` when they are
+/// instances of one resource block, else their addresses; at most `LISTED`. `None`
+/// for one instance.
+pub fn instances_phrase(instances: &[&str]) -> Option<String> {
+    const LISTED: usize = 5;
+    if instances.len() < 2 {
+        return None;
+    }
+    let block = crate::finding::block_address(instances[0]);
+    let keys: Option<Vec<String>> = instances
+        .iter()
+        .map(|r| {
+            r.strip_prefix(&*block)
+                .filter(|k| k.starts_with('['))
+                .map(str::to_string)
+        })
+        .collect();
+    let (names, of) = match keys {
+        Some(keys) => (keys, format!(" of {block}")),
+        None => (
+            instances.iter().map(|r| r.to_string()).collect(),
+            String::new(),
+        ),
+    };
+    let listed: Vec<String> = names.iter().take(LISTED).cloned().collect();
+    let listed = match names.len() - listed.len() {
+        0 => join_and(&listed),
+        more => format!("{} ({more} more)", listed.join(", ")),
+    };
+    Some(format!("instances {listed}{of}"))
 }
 
 /// The format of each unit of a result, by name (for `units_phrase`).

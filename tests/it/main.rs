@@ -18,6 +18,7 @@ mod error_locations;
 mod finding_texts;
 mod fuzz_regressions;
 mod human_output;
+mod instances;
 mod limits;
 mod policy_fixtures;
 mod policy_params;

@@ -612,7 +612,7 @@ fn human_output_shows_a_shared_finding_once_with_its_root_modules() {
         "{text}"
     );
     assert!(
-        text.contains("\nshown: 7, each finding that several units share once\n"),
+        text.contains("\nshown: 7, each finding that several units or instances share once\n"),
         "{text}"
     );
 }

@@ -71,8 +71,12 @@ fn tags_merge_over_the_providers_default_tags() {
 #[test]
 fn meta_arguments_and_blocks() {
     let (i, notes) = input(VALUES, &[]);
-    let per_key = &i["resources"]["aws_sqs_queue.per_key"];
-    assert_eq!(per_key["meta"]["for_each"], json!(["a", "b"]));
+    // for_each over a known set: one resource per instance, `each` bound
+    let per_key = &i["resources"]["aws_sqs_queue.per_key[\"b\"]"];
+    assert_eq!(per_key["meta"]["key"], "b");
+    assert!(per_key["meta"].get("for_each").is_none());
+    assert!(i["resources"]["aws_sqs_queue.per_key[\"a\"]"].is_object());
+    assert!(i["resources"].get("aws_sqs_queue.per_key").is_none());
     assert_eq!(
         per_key["meta"]["lifecycle"],
         json!({"prevent_destroy": true})
@@ -222,7 +226,8 @@ fn a_module_called_by_another_is_scanned_through_its_caller_only() {
         &set,
     );
     assert_eq!(r.units, vec!["tests/data/terraform/values".to_string()]);
-    assert_eq!(r.stats.resources, 6);
+    // Six blocks that exist, one of them with two for_each instances.
+    assert_eq!(r.stats.resources, 7);
     // A child module scanned on its own is a unit (its caller is not in the scan).
     let r = opsgate::scan::scan(
         &[PathBuf::from(

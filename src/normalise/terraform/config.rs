@@ -80,8 +80,9 @@ pub struct ModuleConfig {
     pub data: Vec<Item>,
     pub modules: Vec<Item>,
     pub providers: Vec<Item>,
-    /// `type.name` of every resource and data source, for reference lookups.
-    pub resource_names: HashSet<String>,
+    /// `type.name` of every resource (its index in `resources`; the first of a
+    /// name wins) and data source, for reference lookups.
+    pub resource_names: HashMap<String, usize>,
     pub data_names: HashSet<String>,
     /// Where each local is defined: (index in `locals`, index of the attribute in
     /// that block's body); the first definition wins. Lookups stay constant-time in
@@ -165,7 +166,8 @@ impl ModuleConfig {
                 "output" => self.outputs.push(item),
                 "resource" => {
                     self.resource_names
-                        .insert(format!("{}.{}", item.label(0), item.label(1)));
+                        .entry(format!("{}.{}", item.label(0), item.label(1)))
+                        .or_insert(self.resources.len());
                     self.resources.push(item)
                 }
                 "data" => {

@@ -11,7 +11,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
-use hcl_edit::template::{Element, Template};
+use hcl_edit::template::{Directive, Element, Template};
 use serde_json::{json, Value as J};
 
 use crate::normalise::budget::{Budget, Exceeded, Weight};
@@ -142,9 +142,18 @@ fn num_json(n: f64) -> J {
 pub trait Scope {
     fn var(&self, name: &str) -> Option<Rc<V>>;
     fn local(&self, name: &str) -> Option<Rc<V>>;
-    fn module_output(&self, module: &str, output: &str) -> Option<Rc<V>>;
-    /// The full address of `type.name` when this module declares that resource.
-    fn resource(&self, rtype: &str, name: &str) -> Option<String>;
+    /// Output `output` of module call `module`; `key` is the index written after the
+    /// call's name (`module.m["k"].out`), which selects one of its instances.
+    fn module_output(&self, module: &str, key: Option<&V>, output: &str) -> Option<Rc<V>>;
+    /// The full addresses of `type.name` when this module declares that resource: the
+    /// instance `key` selects (`type.name[0]`), else all of its instances.
+    fn resource(&self, rtype: &str, name: &str, key: Option<&V>) -> Vec<String>;
+    /// `type.name` as a value: unknown (referring to it) for one instance, a list
+    /// (`count`) or map (`for_each`) of its instances, each unknown, when they are
+    /// known; `None` when this module declares no such resource.
+    fn resource_value(&self, _rtype: &str, _name: &str) -> Option<Rc<V>> {
+        None
+    }
     /// The full address of `data.type.name` when this module declares it.
     fn data(&self, rtype: &str, name: &str) -> Option<String>;
     /// What evaluating the unit may still cost.
@@ -295,7 +304,14 @@ impl<'a> Eval<'a> {
                             .zip(name(1))
                             .and_then(|(ty, n)| self.ev.scope.data(ty, n)),
                         _ if self.ev.binding(root).is_some() => None,
-                        _ => name(0).and_then(|n| self.ev.scope.resource(root, n)),
+                        _ => {
+                            self.out.extend(
+                                name(0)
+                                    .map(|n| self.ev.scope.resource(root, n, None))
+                                    .unwrap_or_default(),
+                            );
+                            None
+                        }
                     };
                     self.out.extend(found);
                 }
@@ -497,36 +513,123 @@ impl<'a> Eval<'a> {
         }
     }
 
+    /// A string template: literals, interpolations and the `%{if}` / `%{for}`
+    /// directives, with the `~` strip markers; unknown as soon as a part it prints
+    /// (or a directive's condition or collection) is.
     fn template(&self, t: &Template, whole: &impl hcl_edit::Span) -> V {
-        let mut out = String::new();
-        let mut parts = Vec::new();
-        let mut known = true;
+        let mut r = Render::default();
+        if let Err(e) = self.render(t, &mut r) {
+            let mut refs = BTreeSet::new();
+            r.parts.iter().for_each(|p| p.refs(&mut refs));
+            return self.over(whole, e, refs);
+        }
+        if !r.has_unknown {
+            V::Str(r.out)
+        } else {
+            self.unknown_of(whole, &r.parts.iter().collect::<Vec<_>>())
+        }
+    }
+
+    fn render(&self, t: &Template, r: &mut Render) -> Result<(), Exceeded> {
         let max = self.scope.budget().limits().max_value_bytes;
         for el in t.iter() {
             match el {
-                Element::Literal(l) => out.push_str(l.value()),
+                Element::Literal(l) => r.literal(l.value()),
                 Element::Interpolation(i) => {
+                    r.strip_before(i.strip.strip_start());
                     let v = self.eval_at(&i.expr);
                     match v.to_text() {
-                        Some(s) => out.push_str(&s),
-                        None => {
-                            known = false;
-                            parts.push(v);
-                        }
+                        Some(s) => r.out.push_str(&s),
+                        None => r.unknown(v),
                     }
+                    r.after(i.strip.strip_end());
                 }
-                Element::Directive(_) => known = false,
+                Element::Directive(dir) => match &**dir {
+                    Directive::If(d) => {
+                        r.strip_before(d.if_expr.strip.strip_start());
+                        let then_end = match &d.else_expr {
+                            Some(e) => e.strip.strip_start(),
+                            None => d.endif_expr.strip.strip_start(),
+                        };
+                        let cond = self.eval_at(&d.if_expr.cond_expr);
+                        let taken = match &cond {
+                            V::Bool(b) => Some(*b),
+                            V::Str(s) if s == "true" || s == "false" => Some(s == "true"),
+                            _ => None,
+                        };
+                        match taken {
+                            Some(true) => {
+                                r.after(d.if_expr.strip.strip_end());
+                                self.render(&d.if_expr.template, r)?;
+                                r.strip_before(then_end);
+                            }
+                            Some(false) => {
+                                if let Some(e) = &d.else_expr {
+                                    r.after(e.strip.strip_end());
+                                    self.render(&e.template, r)?;
+                                    r.strip_before(d.endif_expr.strip.strip_start());
+                                }
+                            }
+                            None => {
+                                // Either branch: unknown, referring to what both refer to.
+                                r.unknown(cond);
+                                let mut scratch = Render::default();
+                                self.render(&d.if_expr.template, &mut scratch)?;
+                                if let Some(e) = &d.else_expr {
+                                    self.render(&e.template, &mut scratch)?;
+                                }
+                                r.parts.append(&mut scratch.parts);
+                            }
+                        }
+                        r.after(d.endif_expr.strip.strip_end());
+                    }
+                    Directive::For(d) => {
+                        let f = &d.for_expr;
+                        r.strip_before(f.strip.strip_start());
+                        let items: Option<Vec<(V, V)>> = match self.eval_at(&f.collection_expr) {
+                            V::List(l) => Some(
+                                l.into_iter()
+                                    .enumerate()
+                                    .map(|(i, v)| (V::Num(i as f64), v))
+                                    .collect(),
+                            ),
+                            V::Obj(m) => Some(m.into_iter().map(|(k, v)| (V::Str(k), v)).collect()),
+                            other => {
+                                r.unknown(other);
+                                None
+                            }
+                        };
+                        for (k, v) in items.into_iter().flatten() {
+                            self.scope.budget().step()?;
+                            let mut names = vec![(f.value_var.as_str().to_string(), Rc::new(v))];
+                            if let Some(kv) = &f.key_var {
+                                names.insert(0, (kv.as_str().to_string(), Rc::new(k)));
+                            }
+                            r.after(f.strip.strip_end());
+                            self.with(names).render(&f.template, r)?;
+                            r.strip_before(d.endfor_expr.strip.strip_start());
+                            if r.out.len() as u64 > max {
+                                return Err(Exceeded::ValueBytes(r.out.len() as u64));
+                            }
+                        }
+                        r.after(d.endfor_expr.strip.strip_end());
+                    }
+                },
             }
-            if out.len() as u64 > max {
-                let mut refs = BTreeSet::new();
-                parts.iter().for_each(|p| p.refs(&mut refs));
-                return self.over(whole, Exceeded::ValueBytes(out.len() as u64), refs);
+            if r.out.len() as u64 > max {
+                return Err(Exceeded::ValueBytes(r.out.len() as u64));
             }
         }
-        if known {
-            V::Str(out)
-        } else {
-            self.unknown_of(whole, &parts.iter().collect::<Vec<_>>())
+        Ok(())
+    }
+
+    /// The value of an index operator (`[0]`, `["a"]`, `.0`); `None` for another
+    /// operator or none.
+    fn index_key(&self, op: Option<&TraversalOperator>) -> Option<V> {
+        match op? {
+            TraversalOperator::Index(e) => Some(self.eval_at(e)),
+            TraversalOperator::LegacyIndex(i) => Some(V::Num(*i.value() as f64)),
+            _ => None,
         }
     }
 
@@ -555,15 +658,21 @@ impl<'a> Eval<'a> {
                     let Some(m) = attr(0) else {
                         return unknown_ref(vec![]);
                     };
-                    // module.m[0].out: count/for_each modules are one instance here
-                    let mut i = 1;
-                    while matches!(
-                        ops.get(i),
-                        Some(TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_))
+                    // module.m[*].out: the output of every instance, as an unknown
+                    // that refers to what each refers to.
+                    if matches!(
+                        ops.get(1),
+                        Some(TraversalOperator::FullSplat(_) | TraversalOperator::AttrSplat(_))
                     ) {
-                        i += 1;
+                        return match attr(2).and_then(|o| self.scope.module_output(m, None, o)) {
+                            Some(v) => self.unknown_of(t, &[&v]),
+                            None => unknown_ref(vec![]),
+                        };
                     }
-                    match attr(i).and_then(|o| self.scope.module_output(m, o)) {
+                    // module.m["k"].out: the index selects an instance of the call.
+                    let key = self.index_key(ops.get(1).copied());
+                    let i = if key.is_some() { 2 } else { 1 };
+                    match attr(i).and_then(|o| self.scope.module_output(m, key.as_ref(), o)) {
                         Some(v) => (v, i + 1),
                         None => return unknown_ref(vec![]),
                     }
@@ -584,13 +693,16 @@ impl<'a> Eval<'a> {
                     None => return unknown_ref(vec![]),
                 },
                 "count" | "each" | "path" | "self" | "terraform" => return unknown_ref(vec![]),
-                rtype => {
-                    let refs = attr(0)
-                        .and_then(|name| self.scope.resource(rtype, name))
-                        .into_iter()
-                        .collect();
-                    return unknown_ref(refs);
-                }
+                rtype => match attr(0).and_then(|name| self.scope.resource_value(rtype, name)) {
+                    Some(v) => (v, 1),
+                    None => {
+                        let key = self.index_key(ops.get(1).copied());
+                        let refs = attr(0)
+                            .map(|name| self.scope.resource(rtype, name, key.as_ref()))
+                            .unwrap_or_default();
+                        return unknown_ref(refs);
+                    }
+                },
             },
             other => (Rc::new(self.eval_at(other)), 0),
         };
@@ -601,30 +713,20 @@ impl<'a> Eval<'a> {
         // An unknown before the last operator stands for the whole expression; one
         // the last operator selects keeps its own text.
         let mut whole = v.is_unknown();
-        for op in &ops[rest..] {
+        for (j, op) in ops[rest..].iter().enumerate() {
             v = match (op, v) {
                 (_, V::Unknown(_)) => {
                     whole = true;
                     break;
                 }
-                (TraversalOperator::GetAttr(a), V::Obj(m)) => match m.get(a.as_str()) {
-                    Some(x) => x,
-                    None => return self.unknown_of(t, &[]),
+                (TraversalOperator::FullSplat(_) | TraversalOperator::AttrSplat(_), _) => {
+                    let list = self.splat(t, v, &ops[rest + j + 1..]);
+                    return self.built(t, list);
+                }
+                (op, v) => match self.apply(t, op, v) {
+                    Ok(x) => x,
+                    Err(unknown) => return unknown,
                 },
-                (TraversalOperator::Index(e), _) => {
-                    let key = self.eval_at(e);
-                    match index(v, &key) {
-                        Some(x) => x,
-                        None => return self.unknown_of(t, &[v, &key]),
-                    }
-                }
-                (TraversalOperator::LegacyIndex(i), V::List(items)) => {
-                    match items.get(*i.value() as usize) {
-                        Some(x) => x,
-                        None => return self.unknown_of(t, &[]),
-                    }
-                }
-                _ => return self.unknown_of(t, &[v]),
             };
         }
         match v {
@@ -634,6 +736,114 @@ impl<'a> Eval<'a> {
             })),
             v => self.copied(t, v),
         }
+    }
+}
+
+impl Eval<'_> {
+    /// `v[*].rest`: `rest` applied to each element of a list (a null is an empty
+    /// list, any other value a list of itself), as Terraform's splat does.
+    fn splat(&self, t: &hcl_edit::expr::Traversal, v: &V, rest: &[&TraversalOperator]) -> V {
+        let items: Vec<&V> = match v {
+            V::List(items) => items.iter().collect(),
+            V::Null => vec![],
+            other => vec![other],
+        };
+        V::List(
+            items
+                .into_iter()
+                .map(|item| self.select(t, item, rest))
+                .collect(),
+        )
+    }
+
+    /// `ops` applied to `v` (an element under a splat); unknown, with `v`'s
+    /// references, where one does not apply.
+    fn select(&self, t: &hcl_edit::expr::Traversal, v: &V, ops: &[&TraversalOperator]) -> V {
+        let mut v = v;
+        for (j, op) in ops.iter().enumerate() {
+            v = match (op, v) {
+                (_, V::Unknown(_)) => return self.unknown_of(t, &[v]),
+                (TraversalOperator::FullSplat(_) | TraversalOperator::AttrSplat(_), _) => {
+                    return self.splat(t, v, &ops[j + 1..])
+                }
+                (op, v) => match self.apply(t, op, v) {
+                    Ok(x) => x,
+                    Err(unknown) => return unknown,
+                },
+            };
+        }
+        v.clone()
+    }
+
+    /// One attribute or index operator applied to a known value: the part it
+    /// selects, else the unknown that the whole expression `t` is (keeping what `v`
+    /// refers to: the instances of a resource, say).
+    fn apply<'v>(
+        &self,
+        t: &hcl_edit::expr::Traversal,
+        op: &TraversalOperator,
+        v: &'v V,
+    ) -> Result<&'v V, V> {
+        match (op, v) {
+            (TraversalOperator::GetAttr(a), V::Obj(m)) => {
+                m.get(a.as_str()).ok_or_else(|| self.unknown_of(t, &[v]))
+            }
+            (TraversalOperator::Index(e), _) => {
+                let key = self.eval_at(e);
+                index(v, &key).ok_or_else(|| self.unknown_of(t, &[v, &key]))
+            }
+            (TraversalOperator::LegacyIndex(i), V::List(items)) => items
+                .get(*i.value() as usize)
+                .ok_or_else(|| self.unknown_of(t, &[v])),
+            _ => Err(self.unknown_of(t, &[v])),
+        }
+    }
+}
+
+/// A template being printed: the text so far, the unknown parts, and the strip
+/// markers (`~`) that apply to the literals beside a directive or interpolation.
+#[derive(Default)]
+struct Render {
+    out: String,
+    parts: Vec<V>,
+    /// A part could not be printed: the template is unknown.
+    has_unknown: bool,
+    /// The next literal starts without its leading white space (`... ~}`).
+    strip_next: bool,
+    /// Bytes at the end of `out` that the last literal wrote (what `{~` may strip).
+    literal_tail: usize,
+}
+
+impl Render {
+    fn literal(&mut self, text: &str) {
+        let text = if std::mem::take(&mut self.strip_next) {
+            text.trim_start()
+        } else {
+            text
+        };
+        self.out.push_str(text);
+        self.literal_tail = text.len();
+    }
+
+    /// `{~`: the literal just written loses its trailing white space.
+    fn strip_before(&mut self, strip: bool) {
+        if strip && self.literal_tail > 0 {
+            let start = self.out.len() - self.literal_tail;
+            let kept = self.out[start..].trim_end().len();
+            self.out.truncate(start + kept);
+        }
+        self.literal_tail = 0;
+    }
+
+    /// After an interpolation or directive marker: `~}` strips the next literal.
+    fn after(&mut self, strip: bool) {
+        self.strip_next = strip;
+        self.literal_tail = 0;
+    }
+
+    fn unknown(&mut self, v: V) {
+        self.has_unknown = true;
+        self.parts.push(v);
     }
 }
 
@@ -1087,14 +1297,17 @@ mod tests {
         fn local(&self, _: &str) -> Option<Rc<V>> {
             None
         }
-        fn module_output(&self, _: &str, _: &str) -> Option<Rc<V>> {
+        fn module_output(&self, _: &str, _: Option<&V>, _: &str) -> Option<Rc<V>> {
             None
         }
         fn budget(&self) -> &Budget {
             &self.budget
         }
-        fn resource(&self, rtype: &str, name: &str) -> Option<String> {
-            (rtype == "aws_lambda_function").then(|| format!("{rtype}.{name}"))
+        fn resource(&self, rtype: &str, name: &str, _: Option<&V>) -> Vec<String> {
+            (rtype == "aws_lambda_function")
+                .then(|| format!("{rtype}.{name}"))
+                .into_iter()
+                .collect()
         }
         fn data(&self, rtype: &str, name: &str) -> Option<String> {
             Some(format!("data.{rtype}.{name}"))
@@ -1139,6 +1352,75 @@ mod tests {
             eval("<<-EOT\n    a\n      b\n    EOT").to_json(),
             json!("a\n  b\n")
         );
+    }
+
+    /// Splat expressions, as Terraform documents them: `list[*].attr` is the list of
+    /// each element's attribute; a single value is a list of itself, null an empty
+    /// list; over another resource's instances the result is unknown and refers to
+    /// them.
+    #[test]
+    fn splat_expressions() {
+        let tf = |src: &str| eval(src).to_json();
+        assert_eq!(
+            tf(r#"[{name = "a", p = {n = 1}}, {name = "b", p = {n = 2}}][*].name"#),
+            json!(["a", "b"])
+        );
+        assert_eq!(
+            tf(r#"[{name = "a", p = {n = 1}}, {name = "b", p = {n = 2}}][*].p.n"#),
+            json!([1, 2])
+        );
+        assert_eq!(tf(r#"[{a = [1, 2]}, {a = [3]}][*].a[0]"#), json!([1, 3]));
+        assert_eq!(tf("var.tags[*].Owner"), json!(["me"]));
+        assert_eq!(tf("null[*]"), json!([]));
+        assert_eq!(tf("length([{a = 1}, {a = 2}].*.a)"), json!(2));
+        let mut refs = BTreeSet::new();
+        let u = eval("aws_lambda_function.f[*].arn");
+        assert!(u.is_unknown());
+        u.refs(&mut refs);
+        assert_eq!(refs, BTreeSet::from(["aws_lambda_function.f".to_string()]));
+        // An element without the attribute is unknown, not an error.
+        assert!(eval(r#"[{a = 1}, {b = 2}][*].a"#).to_json()[1]
+            .get("$unknown")
+            .is_some());
+    }
+
+    /// Template directives with their strip markers, as Terraform's documentation
+    /// gives them.
+    #[test]
+    fn template_directives() {
+        assert_eq!(
+            eval(r#""Hello, %{ if var.env != "" }${var.env}%{ else }unnamed%{ endif }!""#),
+            V::Str("Hello, prod!".into())
+        );
+        assert_eq!(
+            eval(r#""Hello, %{ if var.env == "" }${var.env}%{ else }unnamed%{ endif }!""#),
+            V::Str("Hello, unnamed!".into())
+        );
+        assert_eq!(
+            eval("<<EOT\n%{ for ip in [\"10.0.0.1\", \"10.0.0.2\"] ~}\nserver ${ip}\n%{ endfor ~}\nEOT"),
+            V::Str("server 10.0.0.1\nserver 10.0.0.2\n".into())
+        );
+        // Without the strip markers, the newlines stay.
+        assert_eq!(
+            eval("<<EOT\n%{ for ip in [\"a\", \"b\"] }\n${ip}\n%{ endfor }\nEOT"),
+            V::Str("\na\n\nb\n\n".into())
+        );
+        assert_eq!(
+            eval(r#""%{ for k, v in {a = 1, b = 2} }${k}=${v};%{ endfor }""#),
+            V::Str("a=1;b=2;".into())
+        );
+        assert_eq!(eval(r#""a ${~ "b" ~} c""#), V::Str("abc".into()));
+        assert_eq!(
+            eval(r#""x %{~ if true ~} y %{~ endif ~} z""#),
+            V::Str("xyz".into())
+        );
+        // An unknown condition or collection: unknown, keeping the references.
+        assert!(eval(r#""%{ if var.unset == "x" }a%{ endif }""#).is_unknown());
+        let u = eval(r#""%{ for a in aws_lambda_function.f[*].arn }${a},%{ endfor }""#);
+        assert!(u.is_unknown());
+        let mut refs = BTreeSet::new();
+        u.refs(&mut refs);
+        assert_eq!(refs, BTreeSet::from(["aws_lambda_function.f".to_string()]));
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod config;
 pub mod eval;
 mod functions;
 mod inputs;
+mod instances;
 mod modules;
 mod nodes;
 pub mod plan;
@@ -245,19 +246,16 @@ pub fn normalise(
         notes: RefCell::new(file_notes),
         errors: RefCell::new(Vec::new()),
         budget,
+        resource_instances: std::cell::Cell::new(0),
     };
-    let root = Rc::new(Instance {
-        chain: vec![loader.canonical(dir)],
-        config: root_config,
-        prefix: String::new(),
-        key: String::new(),
-        depth: 0,
+    let root = Rc::new(Instance::new(
+        root_config,
+        String::new(),
+        String::new(),
+        vec![loader.canonical(dir)],
         vars,
-        providers: RefCell::new(BTreeMap::new()),
-        locals: RefCell::new(HashMap::new()),
-        outputs: RefCell::new(HashMap::new()),
-        children: RefCell::new(HashMap::new()),
-    });
+        BTreeMap::new(),
+    ));
     builder.add_own_providers(&root);
     builder.instances.borrow_mut().push(root);
     // Expand every module call, breadth first (instances are appended as found).

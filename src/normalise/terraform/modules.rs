@@ -2,7 +2,7 @@
 //! with its variables, lazily evaluated locals and outputs, and the provider
 //! configurations (default tags) it sees.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -13,6 +13,7 @@ use hcl_edit::Span as _;
 
 use super::config::{Item, ModuleConfig, ModuleFile};
 use super::eval::{Eval, Scope, V};
+use super::instances::{Bindings, Expanded, Expansion, Key};
 use super::{attr, is_local_source, Loader};
 use crate::load::LoadError;
 use crate::normalise::budget::Budget;
@@ -24,9 +25,11 @@ pub(super) enum Slot<T> {
 }
 
 pub(super) enum Child {
-    Instance(usize),
-    /// `count = 0` / empty `for_each`: the module is not instantiated.
-    Absent,
+    /// One instance: no `count` / `for_each`, or one over an unknown collection.
+    One(usize),
+    /// `count` / `for_each` over a known collection: the instances by key (none
+    /// when it is empty).
+    Keyed(Vec<(Key, usize)>),
     Unresolved,
 }
 
@@ -47,6 +50,34 @@ pub(super) struct Instance {
     /// Outputs evaluated so far (a parent may read one many times).
     pub(super) outputs: RefCell<HashMap<String, Slot<Rc<V>>>>,
     pub(super) children: RefCell<HashMap<String, Slot<Child>>>,
+    /// The instances of each resource (`type.name`), once asked for.
+    pub(super) expansions: RefCell<HashMap<String, Slot<Rc<Expanded>>>>,
+}
+
+impl Instance {
+    /// A module instance with nothing evaluated yet.
+    pub(super) fn new(
+        config: Arc<ModuleConfig>,
+        prefix: String,
+        key: String,
+        chain: Vec<PathBuf>,
+        vars: HashMap<String, Rc<V>>,
+        providers: BTreeMap<String, Rc<V>>,
+    ) -> Instance {
+        Instance {
+            depth: chain.len() - 1,
+            config,
+            prefix,
+            key,
+            chain,
+            vars,
+            providers: RefCell::new(providers),
+            locals: RefCell::new(HashMap::new()),
+            outputs: RefCell::new(HashMap::new()),
+            children: RefCell::new(HashMap::new()),
+            expansions: RefCell::new(HashMap::new()),
+        }
+    }
 }
 
 pub(super) struct Builder<'l> {
@@ -58,6 +89,8 @@ pub(super) struct Builder<'l> {
     pub(super) errors: RefCell<Vec<(Arc<SourceFile>, LoadError)>>,
     /// What evaluating this root module may still cost.
     pub(super) budget: Budget,
+    /// Resource instances made by `count` / `for_each` so far.
+    pub(super) resource_instances: Cell<usize>,
 }
 
 pub(super) struct InstanceScope<'b> {
@@ -110,47 +143,83 @@ impl Scope for InstanceScope<'_> {
         Some(v)
     }
 
-    fn module_output(&self, module: &str, output: &str) -> Option<Rc<V>> {
-        match self.b.child(&self.inst, module)? {
-            ChildRef::Instance(child) => {
-                match child.outputs.borrow().get(output) {
-                    Some(Slot::Done(v)) => return Some(v.clone()),
-                    Some(Slot::InProgress) => return None, // a cycle: unknown
-                    None => {}
+    fn module_output(&self, module: &str, key: Option<&V>, output: &str) -> Option<Rc<V>> {
+        let child = match self.b.child(&self.inst, module)? {
+            ChildRef::One(child) => child,
+            // No instance: every output is absent (what `module.m[*].out` gives).
+            ChildRef::Keyed(list) if list.is_empty() => return Some(Rc::new(V::List(vec![]))),
+            ChildRef::Keyed(list) => {
+                match key.and_then(|key| list.iter().find(|(k, _)| k.selected_by(key))) {
+                    Some((_, child)) => child.clone(),
+                    // No instance selected (`module.m[*].out`, an unknown index): any
+                    // of them, so unknown, referring to what each refers to.
+                    None => {
+                        let mut refs = BTreeSet::new();
+                        for (k, _) in &list {
+                            let key = match k {
+                                Key::Index(i) => V::Num(*i as f64),
+                                Key::Name(n) => V::Str(n.clone()),
+                            };
+                            if let Some(v) = self.module_output(module, Some(&key), output) {
+                                v.refs(&mut refs);
+                            }
+                        }
+                        return Some(Rc::new(V::unknown(
+                            format!("{}module.{module}.{output}", self.inst.prefix),
+                            refs,
+                        )));
+                    }
                 }
-                let scope = InstanceScope {
-                    b: self.b,
-                    inst: child.clone(),
-                };
-                let item = child.config.outputs.iter().find(|o| o.label(0) == output)?;
-                let value = attr(&item.block.body, "value")?;
-                child
-                    .outputs
-                    .borrow_mut()
-                    .insert(output.to_string(), Slot::InProgress);
-                let what = format!("{}module.{module}.{output}", self.inst.prefix);
-                let v = Rc::new(
-                    self.b
-                        .budget
-                        .named(what, || scope.eval_in(item.file, &value.value)),
-                );
-                child
-                    .outputs
-                    .borrow_mut()
-                    .insert(output.to_string(), Slot::Done(v.clone()));
-                Some(v)
             }
-            ChildRef::Absent => Some(Rc::new(V::List(vec![]))),
+        };
+        match child.outputs.borrow().get(output) {
+            Some(Slot::Done(v)) => return Some(v.clone()),
+            Some(Slot::InProgress) => return None, // a cycle: unknown
+            None => {}
         }
+        let scope = InstanceScope {
+            b: self.b,
+            inst: child.clone(),
+        };
+        let item = child.config.outputs.iter().find(|o| o.label(0) == output)?;
+        let value = attr(&item.block.body, "value")?;
+        child
+            .outputs
+            .borrow_mut()
+            .insert(output.to_string(), Slot::InProgress);
+        let what = format!("{}{output}", child.prefix);
+        let v = Rc::new(
+            self.b
+                .budget
+                .named(what, || scope.eval_in(item.file, &value.value)),
+        );
+        child
+            .outputs
+            .borrow_mut()
+            .insert(output.to_string(), Slot::Done(v.clone()));
+        Some(v)
     }
 
-    fn resource(&self, rtype: &str, name: &str) -> Option<String> {
+    fn resource(&self, rtype: &str, name: &str, key: Option<&V>) -> Vec<String> {
         let local = format!("{rtype}.{name}");
-        self.inst
-            .config
-            .resource_names
-            .contains(&local)
-            .then(|| format!("{}{local}", self.inst.prefix))
+        let Some(&at) = self.inst.config.resource_names.get(&local) else {
+            return vec![];
+        };
+        let base = format!("{}{local}", self.inst.prefix);
+        self.expansion(&self.inst.config.resources[at], &base)
+            .expansion
+            .selected(&base, key)
+    }
+
+    fn resource_value(&self, rtype: &str, name: &str) -> Option<Rc<V>> {
+        let local = format!("{rtype}.{name}");
+        let &at = self.inst.config.resource_names.get(&local)?;
+        let base = format!("{}{local}", self.inst.prefix);
+        Some(
+            self.expansion(&self.inst.config.resources[at], &base)
+                .value
+                .clone(),
+        )
     }
 
     fn data(&self, rtype: &str, name: &str) -> Option<String> {
@@ -169,14 +238,53 @@ impl Scope for InstanceScope<'_> {
 
 impl InstanceScope<'_> {
     pub(super) fn eval_in(&self, file: usize, expr: &hcl_edit::expr::Expression) -> V {
+        self.eval_with(file, expr, &[])
+    }
+
+    /// With more names bound (`count`, `each` of an instance).
+    pub(super) fn eval_with(
+        &self,
+        file: usize,
+        expr: &hcl_edit::expr::Expression,
+        bindings: &[(String, Rc<V>)],
+    ) -> V {
         let f = &self.inst.config.files[file];
-        Eval::new(self, &f.hcl, Some(&f.source)).eval(expr)
+        Eval::new(self, &f.hcl, Some(&f.source))
+            .with(bindings.iter().cloned())
+            .eval(expr)
+    }
+
+    /// The instances of resource `item` (address `base`), evaluated once. One that
+    /// depends on itself (`count = length(aws_x.this)`) is unknown.
+    pub(super) fn expansion(&self, item: &Item, base: &str) -> Rc<Expanded> {
+        let name = format!("{}.{}", item.label(0), item.label(1));
+        match self.inst.expansions.borrow().get(&name) {
+            Some(Slot::Done(e)) => return e.clone(),
+            Some(Slot::InProgress) => {
+                return Rc::new(Expanded::new(Expansion::Unknown, base, &self.b.budget))
+            }
+            None => {}
+        }
+        self.inst
+            .expansions
+            .borrow_mut()
+            .insert(name.clone(), Slot::InProgress);
+        let e = Rc::new(Expanded::new(
+            super::instances::expand(self, item, base),
+            base,
+            &self.b.budget,
+        ));
+        self.inst
+            .expansions
+            .borrow_mut()
+            .insert(name, Slot::Done(e.clone()));
+        e
     }
 }
 
 pub(super) enum ChildRef {
-    Instance(Rc<Instance>),
-    Absent,
+    One(Rc<Instance>),
+    Keyed(Vec<(Key, Rc<Instance>)>),
 }
 
 /// Variable defaults and tfvars cannot refer to anything (but may still compute).
@@ -189,14 +297,14 @@ impl Scope for EmptyScope<'_> {
     fn local(&self, _: &str) -> Option<Rc<V>> {
         None
     }
-    fn module_output(&self, _: &str, _: &str) -> Option<Rc<V>> {
+    fn module_output(&self, _: &str, _: Option<&V>, _: &str) -> Option<Rc<V>> {
         None
     }
     fn budget(&self) -> &Budget {
         self.0
     }
-    fn resource(&self, _: &str, _: &str) -> Option<String> {
-        None
+    fn resource(&self, _: &str, _: &str, _: Option<&V>) -> Vec<String> {
+        vec![]
     }
     fn data(&self, _: &str, _: &str) -> Option<String> {
         None
@@ -231,11 +339,8 @@ impl<'l> Builder<'l> {
     pub(super) fn child(&self, parent: &Rc<Instance>, name: &str) -> Option<ChildRef> {
         if let Some(slot) = parent.children.borrow().get(name) {
             return match slot {
-                Slot::Done(Child::Instance(i)) => {
-                    Some(ChildRef::Instance(self.instances.borrow()[*i].clone()))
-                }
-                Slot::Done(Child::Absent) => Some(ChildRef::Absent),
-                _ => None,
+                Slot::Done(child) => self.child_ref(child),
+                Slot::InProgress => None,
             };
         }
         parent
@@ -243,16 +348,25 @@ impl<'l> Builder<'l> {
             .borrow_mut()
             .insert(name.to_string(), Slot::InProgress);
         let child = self.instantiate(parent, name);
-        let result = match &child {
-            Child::Instance(i) => Some(ChildRef::Instance(self.instances.borrow()[*i].clone())),
-            Child::Absent => Some(ChildRef::Absent),
-            Child::Unresolved => None,
-        };
+        let result = self.child_ref(&child);
         parent
             .children
             .borrow_mut()
             .insert(name.to_string(), Slot::Done(child));
         result
+    }
+
+    fn child_ref(&self, child: &Child) -> Option<ChildRef> {
+        let instances = self.instances.borrow();
+        match child {
+            Child::One(i) => Some(ChildRef::One(instances[*i].clone())),
+            Child::Keyed(list) => Some(ChildRef::Keyed(
+                list.iter()
+                    .map(|(k, i)| (k.clone(), instances[*i].clone()))
+                    .collect(),
+            )),
+            Child::Unresolved => None,
+        }
     }
 
     fn instantiate(&self, parent: &Rc<Instance>, name: &str) -> Child {
@@ -265,11 +379,12 @@ impl<'l> Builder<'l> {
         };
         let body = &item.block.body;
         let address = format!("{}module.{name}", parent.prefix);
-        if instance_count_is_zero(&scope, item) {
+        let expansion = super::instances::expand(&scope, item, &address);
+        if expansion.is_empty() {
             self.notes.borrow_mut().push(format!(
                 "{address}: count/for_each is known to be empty; not expanded"
             ));
-            return Child::Absent;
+            return Child::Keyed(vec![]);
         }
         let key = if parent.key.is_empty() {
             name.to_string()
@@ -338,22 +453,82 @@ impl<'l> Builder<'l> {
             );
             return Child::Unresolved;
         }
-        if self.instances.borrow().len() >= limits.max_module_instances {
-            self.module_cap(
-                parent,
-                item,
-                format!(
-                    "the root module expands to more than {} module instances (the \
-                 max_module_instances limit), so this call of module \"{name}\" and its \
-                 resources are not checked; raise it with --max-module-instances or \
-                 `max_module_instances` under [limits] in opsgate.toml",
-                    limits.max_module_instances
-                ),
-            );
-            return Child::Unresolved;
+        let config = self.loader.get(&dir);
+        let mut chain = parent.chain.clone();
+        chain.push(resolved);
+        let members: Vec<(Option<Key>, &Bindings)> = match &expansion {
+            Expansion::One | Expansion::Unknown => vec![(None, &[])],
+            Expansion::Keyed(list) => list
+                .iter()
+                .map(|m| (Some(m.key.clone()), m.bindings.as_slice()))
+                .collect(),
+        };
+        let mut made = Vec::new();
+        for (member, bindings) in members {
+            if self.instances.borrow().len() >= limits.max_module_instances {
+                self.module_cap(
+                    parent,
+                    item,
+                    format!(
+                        "the root module expands to more than {} module instances (the \
+                     max_module_instances limit), so this call of module \"{name}\" and its \
+                     resources are not checked{}; raise it with --max-module-instances or \
+                     `max_module_instances` under [limits] in opsgate.toml",
+                        limits.max_module_instances,
+                        if made.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" past its first {} instances", made.len())
+                        }
+                    ),
+                );
+                break;
+            }
+            let instance_address = match &member {
+                Some(k) => format!("{address}{}", k.suffix()),
+                None => address.clone(),
+            };
+            let inputs = self.module_inputs(&scope, item, &instance_address, bindings);
+            let providers = self.passed_providers(parent, item);
+            let prefix = format!("{instance_address}.");
+            let vars = variable_values(&config, &inputs, &prefix, &self.budget);
+            let inst = Rc::new(Instance::new(
+                config.clone(),
+                prefix,
+                key.clone(),
+                chain.clone(),
+                vars,
+                providers,
+            ));
+            self.add_own_providers(&inst);
+            let mut instances = self.instances.borrow_mut();
+            instances.push(inst);
+            made.push((member, instances.len() - 1));
         }
+        match expansion {
+            Expansion::One | Expansion::Unknown => match made.first() {
+                Some((_, i)) => Child::One(*i),
+                None => Child::Unresolved,
+            },
+            Expansion::Keyed(_) => Child::Keyed(
+                made.into_iter()
+                    .filter_map(|(k, i)| Some((k?, i)))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The arguments of a module call that set its variables, evaluated for one
+    /// instance.
+    fn module_inputs(
+        &self,
+        scope: &InstanceScope,
+        item: &Item,
+        address: &str,
+        bindings: &[(String, Rc<V>)],
+    ) -> HashMap<String, V> {
         let mut inputs = HashMap::new();
-        for s in body.iter() {
+        for s in item.block.body.iter() {
             if let Structure::Attribute(a) = s {
                 let k = a.key.as_str();
                 if ![
@@ -369,13 +544,19 @@ impl<'l> Builder<'l> {
                     let what = format!("{address}.var.{k}");
                     let v = self
                         .budget
-                        .named(what, || scope.eval_in(item.file, &a.value));
+                        .named(what, || scope.eval_with(item.file, &a.value, bindings));
                     inputs.insert(k.to_string(), v);
                 }
             }
         }
+        inputs
+    }
+
+    /// The provider configurations a call's instances see: the caller's, with the
+    /// call's `providers` map applied.
+    fn passed_providers(&self, parent: &Instance, item: &Item) -> BTreeMap<String, Rc<V>> {
         let mut providers = parent.providers.borrow().clone();
-        if let Some(map) = attr(body, "providers") {
+        if let Some(map) = attr(&item.block.body, "providers") {
             if let hcl_edit::expr::Expression::Object(o) = &map.value {
                 for (k, v) in o.iter() {
                     let child_name = match k {
@@ -393,27 +574,7 @@ impl<'l> Builder<'l> {
                 }
             }
         }
-        let config = self.loader.get(&dir);
-        let prefix = format!("{address}.");
-        let vars = variable_values(&config, &inputs, &prefix, &self.budget);
-        let mut chain = parent.chain.clone();
-        chain.push(resolved);
-        let inst = Rc::new(Instance {
-            chain,
-            config,
-            prefix,
-            key,
-            depth: parent.depth + 1,
-            vars,
-            providers: RefCell::new(providers),
-            locals: RefCell::new(HashMap::new()),
-            outputs: RefCell::new(HashMap::new()),
-            children: RefCell::new(HashMap::new()),
-        });
-        self.add_own_providers(&inst);
-        let mut instances = self.instances.borrow_mut();
-        instances.push(inst);
-        Child::Instance(instances.len() - 1)
+        providers
     }
 
     /// The error for a module call whose local `source` is not a directory, on the
@@ -443,7 +604,13 @@ impl<'l> Builder<'l> {
     /// call, however many instances reach it.
     fn module_cap(&self, parent: &Instance, item: &Item, message: String) {
         let file = &parent.config.files[item.file];
-        let error = match source_span(file, item) {
+        self.error_at(file, source_span(file, item), message);
+    }
+
+    /// An error at `span` of `file`, once per place (a module called several times
+    /// reaches the same place in each instance).
+    pub(super) fn error_at(&self, file: &ModuleFile, span: Option<Span>, message: String) {
+        let error = match span {
             Some(span) => LoadError::at(span, message),
             None => LoadError::whole_file(message),
         };
@@ -537,23 +704,6 @@ pub(super) fn traversal_name(e: &hcl_edit::expr::Expression) -> String {
         }
         _ => String::new(),
     }
-}
-
-pub(super) fn instance_count_is_zero(scope: &InstanceScope, item: &Item) -> bool {
-    let body = &item.block.body;
-    if let Some(c) = attr(body, "count") {
-        if matches!(scope.eval_in(item.file, &c.value), V::Num(n) if n == 0.0) {
-            return true;
-        }
-    }
-    if let Some(f) = attr(body, "for_each") {
-        return match scope.eval_in(item.file, &f.value) {
-            V::List(l) => l.is_empty(),
-            V::Obj(m) => m.is_empty(),
-            _ => false,
-        };
-    }
-    false
 }
 
 /// `to` from `from` (both resolved folders), `/`-separated: `.`, `modules/x`,

@@ -23,22 +23,10 @@ pub fn is_plan(root: &Node) -> bool {
         && (root.get("resource_changes").is_some() || root.get("planned_values").is_some())
 }
 
-/// `module.a["x"].aws_s3_bucket.b[0]` → `module.a.aws_s3_bucket.b`: count and
-/// for_each instances stay one resource, as in the configuration.
+/// `module.a["x"].aws_s3_bucket.b[0]` → `module.a.aws_s3_bucket.b`: the block in the
+/// configuration that a planned instance comes from.
 fn strip_instance_keys(address: &str) -> String {
-    let mut out = String::with_capacity(address.len());
-    let mut depth = 0;
-    let mut in_string = false;
-    for c in address.chars() {
-        match c {
-            '"' if depth > 0 => in_string = !in_string,
-            '[' if !in_string => depth += 1,
-            ']' if !in_string => depth -= 1,
-            _ if depth == 0 => out.push(c),
-            _ => {}
-        }
-    }
-    out
+    crate::finding::block_address(address).into_owned()
 }
 
 /// `after` with every value marked in `after_unknown` replaced by an unknown.
@@ -89,6 +77,8 @@ pub fn normalise(file: Arc<SourceFile>, root: &Node, loader: &Loader) -> Unit {
     let mut resources = Map::new();
     let mut sources = BTreeMap::new();
     let mut by_kind: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // The planned instances of each block of the configuration.
+    let mut instances: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let changes = root
         .get("resource_changes")
         .and_then(Node::as_seq)
@@ -105,10 +95,12 @@ pub fn normalise(file: Arc<SourceFile>, root: &Node, loader: &Loader) -> Unit {
         if actions == [json!("delete")] {
             continue;
         }
-        let address = strip_instance_keys(change["address"].as_str().unwrap_or(""));
+        // Each planned instance is a resource (`aws_x.y[0]`, `module.m["k"].aws_x.y`).
+        let address = change["address"].as_str().unwrap_or("").to_string();
         if address.is_empty() || resources.contains_key(&address) {
             continue;
         }
+        let block = strip_instance_keys(&address);
         let rtype = change["type"].as_str().unwrap_or("").to_string();
         let mut properties = with_unknowns(
             &change["change"]["after"],
@@ -116,7 +108,7 @@ pub fn normalise(file: Arc<SourceFile>, root: &Node, loader: &Loader) -> Unit {
         );
         // An attribute the configuration does not set, which the provider computes,
         // is absent (the provider's default), not unknown.
-        if let Some(exprs) = configured.get(&address) {
+        if let Some(exprs) = configured.get(&block) {
             drop_unconfigured(&mut properties, exprs);
         }
         let tags = match (properties.get("tags_all"), properties.get("tags")) {
@@ -126,19 +118,17 @@ pub fn normalise(file: Arc<SourceFile>, root: &Node, loader: &Loader) -> Unit {
             (_, Some(t @ J::Object(_))) => t.clone(),
             _ => json!({}),
         };
-        let module = change["module_address"]
-            .as_str()
-            .map(strip_instance_keys)
-            .unwrap_or_default();
+        let module = change["module_address"].as_str().unwrap_or_default();
         let source = config
             .as_ref()
-            .and_then(|c| config_source(loader, c, &address))
+            .and_then(|c| config_source(loader, c, &block))
             .unwrap_or_else(|| plan_source(&file, change_node, &rtype));
         let line = source.file.position(source.name_span.start).line;
         by_kind
             .entry(rtype.clone())
             .or_default()
             .push(address.clone());
+        instances.entry(block).or_default().push(address.clone());
         resources.insert(
             address.clone(),
             object([
@@ -164,7 +154,7 @@ pub fn normalise(file: Arc<SourceFile>, root: &Node, loader: &Loader) -> Unit {
             prefix: String::new(),
             parent: None,
         };
-        config_edges(&root, &resources, &mut edges);
+        config_edges(&root, &resources, &instances, &mut edges);
     }
     for list in by_kind.values_mut() {
         list.sort();
@@ -288,8 +278,9 @@ impl ConfigModule<'_> {
                 self.prefix,
                 strip_instance_keys(n)
             )),
+            // With the index as written (`aws_x.y[0]`): that instance when it is planned.
             [t, n, ..] if !["local", "each", "count", "path", "self", "terraform"].contains(t) => {
-                out.push(format!("{}{t}.{}", self.prefix, strip_instance_keys(n)))
+                out.push(format!("{}{t}.{n}", self.prefix))
             }
             _ => {}
         }
@@ -304,8 +295,33 @@ fn references_of(expr: &J) -> impl Iterator<Item = &str> {
         .filter_map(J::as_str)
 }
 
-/// Edges from the configuration's `references`, through module inputs and outputs.
-fn config_edges(cm: &ConfigModule, resources: &Map<String, J>, out: &mut Vec<J>) {
+/// Edges from the configuration's `references`, through module inputs and outputs,
+/// between planned instances: from each instance of a block to the instance a
+/// reference names (`aws_x.y[0]`), else to every instance of the block it names —
+/// those of the same module instance when both blocks are in one module.
+fn config_edges(
+    cm: &ConfigModule,
+    resources: &Map<String, J>,
+    instances: &BTreeMap<String, Vec<String>>,
+    out: &mut Vec<J>,
+) {
+    let mut seen = std::collections::HashSet::new();
+    config_edges_in(cm, resources, instances, &mut seen, out);
+}
+
+fn config_edges_in(
+    cm: &ConfigModule,
+    resources: &Map<String, J>,
+    instances: &BTreeMap<String, Vec<String>>,
+    seen: &mut std::collections::HashSet<(String, String, Vec<J>)>,
+    out: &mut Vec<J>,
+) {
+    let module_of = |address: &str| {
+        resources[address]["meta"]["module"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
     for r in cm
         .module
         .get("resources")
@@ -313,10 +329,10 @@ fn config_edges(cm: &ConfigModule, resources: &Map<String, J>, out: &mut Vec<J>)
         .into_iter()
         .flatten()
     {
-        let from = format!("{}{}", cm.prefix, r["address"].as_str().unwrap_or(""));
-        if !resources.contains_key(&from) {
+        let block = format!("{}{}", cm.prefix, r["address"].as_str().unwrap_or(""));
+        let Some(froms) = instances.get(&block) else {
             continue;
-        }
+        };
         let mut refs = Vec::new();
         collect_references(
             r.get("expressions").unwrap_or(&J::Null),
@@ -326,16 +342,37 @@ fn config_edges(cm: &ConfigModule, resources: &Map<String, J>, out: &mut Vec<J>)
         for (path, reference) in refs {
             let mut targets = Vec::new();
             cm.targets(&reference, 0, &mut targets);
-            for to in targets {
-                if to != from && resources.contains_key(&to) {
-                    let edge = object([
-                        ("from", from.as_str().into()),
-                        ("to", to.as_str().into()),
-                        ("path", J::Array(path.clone())),
-                        ("via", "reference".into()),
-                    ]);
-                    if !out.contains(&edge) {
-                        out.push(edge);
+            for target in targets {
+                let target_block = strip_instance_keys(&target);
+                let same_module =
+                    target_block.rsplitn(3, '.').nth(2) == block.rsplitn(3, '.').nth(2);
+                for from in froms {
+                    let from_module = module_of(from);
+                    let tos: Vec<&String> = if resources.contains_key(&target) {
+                        instances
+                            .get(&target_block)
+                            .into_iter()
+                            .flatten()
+                            .filter(|t| **t == target)
+                            .collect()
+                    } else {
+                        instances
+                            .get(&target_block)
+                            .into_iter()
+                            .flatten()
+                            .filter(|t| !same_module || module_of(t) == from_module)
+                            .collect()
+                    };
+                    for to in tos {
+                        if to == from || !seen.insert((from.clone(), to.clone(), path.clone())) {
+                            continue;
+                        }
+                        out.push(object([
+                            ("from", from.as_str().into()),
+                            ("to", to.as_str().into()),
+                            ("path", J::Array(path.clone())),
+                            ("via", "reference".into()),
+                        ]));
                     }
                 }
             }
@@ -354,7 +391,7 @@ fn config_edges(cm: &ConfigModule, resources: &Map<String, J>, out: &mut Vec<J>)
                 prefix: format!("{}module.{name}.", cm.prefix),
                 parent: Some((cm, name.clone())),
             };
-            config_edges(&child, resources, out);
+            config_edges_in(&child, resources, instances, seen, out);
         }
     }
 }

@@ -2,6 +2,7 @@
 //! properties, meta-arguments, merged tags, edges, and the source tree for `locate`.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 use hcl_edit::structure::{Block, Body, Structure};
 use hcl_edit::Span as _;
@@ -9,7 +10,8 @@ use serde_json::{json, Map, Value as J};
 
 use super::config::Item;
 use super::eval::{charged_copy, Eval, Scope, V};
-use super::modules::{instance_count_is_zero, traversal_name, InstanceScope};
+use super::instances::{Expansion, Key};
+use super::modules::{traversal_name, InstanceScope};
 use super::{attr, nodes};
 use crate::normalise::object;
 use crate::normalise::{Layout, ResourceSource};
@@ -28,23 +30,51 @@ pub(super) struct Emitted {
 }
 
 pub(super) fn emit_resource(scope: &InstanceScope, item: &Item, out: &mut Emitted) {
+    let base = format!("{}{}.{}", scope.inst.prefix, item.label(0), item.label(1));
+    match &scope.expansion(item, &base).expansion {
+        Expansion::One | Expansion::Unknown => emit_instance(scope, item, &base, None, &[], out),
+        Expansion::Keyed(list) if list.is_empty() => out.notes.push(format!(
+            "{base}: count/for_each is known to be empty; the resource does not exist"
+        )),
+        Expansion::Keyed(list) => {
+            for m in list {
+                let address = format!("{base}{}", m.key.suffix());
+                emit_instance(scope, item, &address, Some(&m.key), &m.bindings, out);
+            }
+        }
+    }
+}
+
+/// One resource: the block's, or one instance of it (`key`, with `count` / `each`
+/// bound in `bindings`).
+fn emit_instance(
+    scope: &InstanceScope,
+    item: &Item,
+    address: &str,
+    key: Option<&Key>,
+    bindings: &[(String, Rc<V>)],
+    out: &mut Emitted,
+) {
     let inst = &scope.inst;
     let rtype = item.label(0);
-    let address = format!("{}{rtype}.{}", inst.prefix, item.label(1));
-    if instance_count_is_zero(scope, item) {
-        out.notes.push(format!(
-            "{address}: count/for_each is known to be empty; the resource does not exist"
-        ));
-        return;
-    }
+    let address = address.to_string();
     let file = &inst.config.files[item.file];
     let body = &item.block.body;
-    let (properties, lifecycle) = block_properties(scope, item.file, body);
+    let (properties, lifecycle) = block_properties(scope, item.file, body, bindings);
     let mut meta = Map::new();
     meta.insert("module".into(), json!(inst.prefix.trim_end_matches('.')));
-    for key in ["count", "for_each"] {
-        if let Some(a) = attr(body, key) {
-            meta.insert(key.into(), scope.eval_in(item.file, &a.value).to_json());
+    match key {
+        // An instance: its key, not the collection (which may be large, and would be
+        // copied into every instance).
+        Some(key) => {
+            meta.insert("key".into(), key.to_json());
+        }
+        None => {
+            for k in ["count", "for_each"] {
+                if let Some(a) = attr(body, k) {
+                    meta.insert(k.into(), scope.eval_in(item.file, &a.value).to_json());
+                }
+            }
         }
     }
     let provider = attr(body, "provider").map(|a| traversal_name(&a.value));
@@ -60,29 +90,27 @@ pub(super) fn emit_resource(scope: &InstanceScope, item: &Item, out: &mut Emitte
         if let hcl_edit::expr::Expression::Array(a) = &d.value {
             for e in a.iter() {
                 let n = traversal_name(e);
-                let (target, known) = if let Some(rest) = n.strip_prefix("module.") {
-                    (
-                        format!(
-                            "{}module.{}",
-                            inst.prefix,
-                            rest.split('.').next().unwrap_or("")
-                        ),
-                        false,
-                    )
+                let targets = if let Some(rest) = n.strip_prefix("module.") {
+                    let call = rest.split('.').next().unwrap_or("");
+                    names.push(json!(format!("{}module.{call}", inst.prefix)));
+                    continue;
                 } else {
                     let mut parts = n.splitn(3, '.');
                     let (a, b) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
                     if a == "data" {
                         let c = parts.next().unwrap_or("");
-                        (scope.data(b, c).unwrap_or_default(), true)
+                        scope.data(b, c).into_iter().collect()
                     } else {
-                        (scope.resource(a, b).unwrap_or_default(), true)
+                        scope.resource(a, b, None)
                     }
                 };
-                if known && !target.is_empty() {
-                    edges.push(json!({"from": address, "to": target, "path": ["meta", "depends_on"], "via": "depends_on"}));
+                if targets.is_empty() {
+                    names.push(json!(n));
                 }
-                names.push(json!(if target.is_empty() { n } else { target }));
+                for target in targets {
+                    edges.push(json!({"from": address, "to": target, "path": ["meta", "depends_on"], "via": "depends_on"}));
+                    names.push(json!(target));
+                }
             }
         }
         meta.insert("depends_on".into(), J::Array(names));
@@ -160,7 +188,7 @@ pub(super) fn emit_resource(scope: &InstanceScope, item: &Item, out: &mut Emitte
 pub(super) fn emit_data(scope: &InstanceScope, item: &Item, out: &mut Emitted) {
     let inst = &scope.inst;
     let address = format!("{}data.{}.{}", inst.prefix, item.label(0), item.label(1));
-    let (properties, _) = block_properties(scope, item.file, &item.block.body);
+    let (properties, _) = block_properties(scope, item.file, &item.block.body, &[]);
     let file = &inst.config.files[item.file].source;
     out.data.insert(
         address.clone(),
@@ -191,9 +219,14 @@ fn merge_tags(default_tags: Option<V>, tags: Option<V>) -> V {
 /// A block body as properties (attributes; nested blocks as lists of objects;
 /// `dynamic` blocks expanded when their `for_each` is known, else unknown) and its
 /// `lifecycle` block, if any.
-pub(super) fn block_properties(scope: &InstanceScope, file: usize, body: &Body) -> (V, Option<V>) {
+pub(super) fn block_properties(
+    scope: &InstanceScope,
+    file: usize,
+    body: &Body,
+    bindings: &[(String, Rc<V>)],
+) -> (V, Option<V>) {
     let f = &scope.inst.config.files[file];
-    let ev = Eval::new(scope, &f.hcl, Some(&f.source));
+    let ev = Eval::new(scope, &f.hcl, Some(&f.source)).with(bindings.iter().cloned());
     body_properties(&ev, scope, file, body)
 }
 
