@@ -15,7 +15,9 @@
 #
 # Unknown values never fail: an unknown container list, container, or image (an
 # image built from a resource attribute, a parameter without a default, a variable
-# without a value, `file(...)`, ...) is silent, even when its source text shows a tag.
+# without a value, `file(...)` of a path that is not known or outside the scan root,
+# ...) is silent, even when its source text shows a tag. A file the configuration reads
+# inside the scan root is known and checked.
 #
 # Terraform plan: the same checks on the planned values, where the provider has filled
 # in its defaults; a block the configuration leaves out is an empty list, and a value

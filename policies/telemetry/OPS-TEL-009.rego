@@ -15,7 +15,7 @@
 # point inside a string) and names the container.
 #
 # Unknown never fails: an unknown ContainerDefinitions / container_definitions, a string
-# that is not JSON (e.g. from file() or templatefile() not evaluated), an unknown
+# that is not JSON (e.g. from file() of a file outside the scan root), an unknown
 # container (an Fn::If element, a for-expression), an unknown LogConfiguration /
 # logConfiguration or LogDriver is silent. A container without LogConfiguration is
 # reported at the container (CloudFormation), an empty driver at its value.

@@ -15,6 +15,7 @@ mod conditions;
 mod corpus_smoke;
 mod docs;
 mod error_locations;
+mod file_functions;
 mod finding_texts;
 mod fuzz_regressions;
 mod human_output;

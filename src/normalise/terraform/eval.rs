@@ -163,6 +163,11 @@ pub trait Scope {
     fn path(&self, _which: &str) -> Option<String> {
         None
     }
+    /// A file the configuration reads (`file`, `templatefile`, ...): only where the
+    /// scope allows it (see `files`).
+    fn read_file(&self, _path: &str) -> super::files::FileRead {
+        super::files::FileRead::Unavailable
+    }
 }
 
 /// Evaluates expressions of one file against a scope.
@@ -407,6 +412,8 @@ impl<'a> Eval<'a> {
                 let name = f.name.name.as_str();
                 let known = if f.name.is_namespaced() {
                     Ok(None)
+                } else if let Some(read) = self.file_function(name, &args) {
+                    read.map(|v| (!v.is_unknown()).then_some(v))
                 } else {
                     call(name, &args, f.args.expand_final(), self.scope.budget())
                 };
@@ -527,6 +534,23 @@ impl<'a> Eval<'a> {
             V::Str(r.out)
         } else {
             self.unknown_of(whole, &r.parts.iter().collect::<Vec<_>>())
+        }
+    }
+
+    /// A template parsed on its own (`templatefile`): its value, unknown (without
+    /// text) where a part is.
+    pub(super) fn template_value(&self, t: &Template) -> V {
+        let mut r = Render::default();
+        if let Err(e) = self.render(t, &mut r) {
+            self.scope.budget().overrun(None, None, e);
+            return V::unknown(String::new(), BTreeSet::new());
+        }
+        if r.has_unknown {
+            let mut refs = BTreeSet::new();
+            r.parts.iter().for_each(|p| p.refs(&mut refs));
+            V::unknown(String::new(), refs)
+        } else {
+            V::Str(r.out)
         }
     }
 

@@ -5,6 +5,7 @@
 pub mod callers;
 pub mod config;
 pub mod eval;
+mod files;
 mod functions;
 mod inputs;
 mod instances;
@@ -247,6 +248,7 @@ pub fn normalise(
         errors: RefCell::new(Vec::new()),
         budget,
         resource_instances: std::cell::Cell::new(0),
+        files: RefCell::new(HashMap::new()),
     };
     let root = Rc::new(Instance::new(
         root_config,

@@ -13,6 +13,7 @@ use hcl_edit::Span as _;
 
 use super::config::{Item, ModuleConfig, ModuleFile};
 use super::eval::{Eval, Scope, V};
+use super::files::FileRead;
 use super::instances::{Bindings, Expanded, Expansion, Key};
 use super::{attr, is_local_source, Loader};
 use crate::load::LoadError;
@@ -91,6 +92,8 @@ pub(super) struct Builder<'l> {
     pub(super) budget: Budget,
     /// Resource instances made by `count` / `for_each` so far.
     pub(super) resource_instances: Cell<usize>,
+    /// Files read by `file`, `templatefile`, ... (by the path asked for).
+    pub(super) files: RefCell<HashMap<PathBuf, FileRead>>,
 }
 
 pub(super) struct InstanceScope<'b> {
@@ -233,6 +236,10 @@ impl Scope for InstanceScope<'_> {
 
     fn budget(&self) -> &Budget {
         &self.b.budget
+    }
+
+    fn read_file(&self, path: &str) -> FileRead {
+        self.read(path)
     }
 }
 
