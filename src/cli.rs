@@ -9,7 +9,7 @@ use crate::config::{self, Config, ConfigError};
 use crate::evaluate::{PolicyOptions, PolicySet};
 use crate::filter::{self, Baseline, EXIT_CLEAN, EXIT_ERRORS};
 use crate::finding::Severity;
-use crate::normalise::cfn_parameters::{self, ParameterFile};
+use crate::normalise::cfn_parameters::{self, ParameterFile, TemplateGlob};
 use crate::report::{self, human::HumanOptions, outputs::Format};
 use crate::scan::{self, Loaded};
 
@@ -158,8 +158,10 @@ impl InputArgs {
                 EXIT_ERRORS
             })?;
             files.push(ParameterFile {
-                templates: entry.templates.clone(),
-                root: config.root.clone(),
+                templates: entry.templates.clone().map(|glob| TemplateGlob {
+                    glob,
+                    root: config.root.clone(),
+                }),
                 values,
             });
         }
@@ -170,7 +172,6 @@ impl InputArgs {
             })?;
             files.push(ParameterFile {
                 templates: None,
-                root: PathBuf::from("."),
                 values,
             });
         }

@@ -21,21 +21,26 @@ pub type Values = BTreeMap<String, Option<String>>;
 /// The values of one parameter file, and the templates they apply to.
 #[derive(Debug, Clone)]
 pub struct ParameterFile {
-    /// Templates (relative to `root`) the values apply to; `None`: every template.
-    pub templates: Option<globset::GlobMatcher>,
-    /// The folder `templates` is relative to.
-    pub root: PathBuf,
+    /// The templates the values apply to; `None`: every template.
+    pub templates: Option<TemplateGlob>,
     pub values: Values,
+}
+
+/// A glob over template paths relative to a folder (the config file's).
+#[derive(Debug, Clone)]
+pub struct TemplateGlob {
+    pub glob: globset::GlobMatcher,
+    pub root: PathBuf,
 }
 
 impl ParameterFile {
     /// Does it apply to the template at `path`?
     pub fn applies_to(&self, path: &Path) -> bool {
-        let Some(glob) = &self.templates else {
+        let Some(TemplateGlob { glob, root }) = &self.templates else {
             return true;
         };
         let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        let root = std::fs::canonicalize(&self.root).unwrap_or_else(|_| self.root.clone());
+        let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.clone());
         glob.is_match(abs.strip_prefix(&root).unwrap_or(path))
     }
 }

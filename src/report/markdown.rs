@@ -181,9 +181,21 @@ pub fn render(result: &ScanResult, rules: &[Rule], opts: &MarkdownOptions) -> St
     let mut top = super::shown(result);
     top.sort_by_key(|s| std::cmp::Reverse(s.finding.severity));
     let formats = super::unit_formats(result);
+    let _ = writeln!(out, "\n### Top findings\n");
+    if top.len() < open.len() {
+        // The header counts every finding; the rows merge those that several units or
+        // instances share.
+        let _ = writeln!(
+            out,
+            "{} findings at {} place{}: a finding that several units or instances share is one row.\n",
+            open.len(),
+            top.len(),
+            if top.len() == 1 { "" } else { "s" }
+        );
+    }
     let _ = writeln!(
         out,
-        "\n### Top findings\n\n| severity | rule | resource | where | what |\n|---|---|---|---|---|"
+        "| severity | rule | resource | where | what |\n|---|---|---|---|---|"
     );
     for s in top.iter().take(TOP) {
         row(&mut out, s, &formats, opts);

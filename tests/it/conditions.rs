@@ -136,10 +136,9 @@ Resources:
 #[test]
 fn fn_if_takes_the_branch_that_the_parameters_defaults_pick() {
     let dir = template(ALB);
-    let found = findings(dir.path());
-    assert!(
-        found.contains(&("OPS-TEL-015".into(), "Lb".into(), 17)),
-        "{found:?}"
+    assert_eq!(
+        findings(dir.path()),
+        rows(&[("OPS-HLT-003", "Lb", 9), ("OPS-TEL-015", "Lb", 17)])
     );
     let i = input(dir.path());
     assert_eq!(
@@ -147,7 +146,7 @@ fn fn_if_takes_the_branch_that_the_parameters_defaults_pick() {
         json!([{"Key": "access_logs.s3.enabled", "Value": "false"}])
     );
     let dir = template(&ALB.replace("Default: ''", "Default: my-logs"));
-    assert!(!findings(dir.path()).iter().any(|f| f.0 == "OPS-TEL-015"));
+    assert_eq!(findings(dir.path()), rows(&[("OPS-HLT-003", "Lb", 9)]));
     assert_eq!(
         input(dir.path())["resources"]["Lb"]["properties"]["LoadBalancerAttributes"],
         json!([
@@ -269,10 +268,6 @@ fn scan_args(dir: &Path, args: &[&str]) -> (i32, Vec<(String, String)>) {
     (out.status.code().unwrap(), found)
 }
 
-fn has_rule(found: &[(String, String)], rule: &str) -> bool {
-    found.iter().any(|(r, _)| r == rule)
-}
-
 /// Deploy-time parameters win over the defaults, in the CloudFormation CLI's form,
 /// CodePipeline's and sam's `{"Parameters": ...}` and samconfig.toml; later files
 /// win; `UsePreviousValue` is unknown; the config maps files to templates by glob.
@@ -293,25 +288,46 @@ fn deploy_time_parameters_win_over_defaults() {
         "samconfig.toml",
         "version = 0.1\n[default.deploy.parameters]\nparameter_overrides = \"LogBucket=my-logs\"\n",
     );
-    let tel_015 = |args: &[&str]| {
-        let (code, found) = scan_args(dir.path(), args);
-        assert!(code == 0 || code == 1, "{args:?}: exit {code}");
-        has_rule(&found, "OPS-TEL-015")
-    };
-    assert!(tel_015(&["t.yaml"]), "the default: no log bucket");
-    assert!(!tel_015(&["t.yaml", "--cfn-parameters", "cli.json"]));
-    assert!(!tel_015(&["t.yaml", "--cfn-parameters", "samconfig.toml"]));
-    assert!(tel_015(&["t.yaml", "--cfn-parameters", "pipeline.json"]));
+    // The whole report: (rule, resource) of every finding, and the exit code.
+    let logs_off = vec![
+        ("OPS-HLT-003".to_string(), "Lb".to_string()),
+        ("OPS-TEL-015".to_string(), "Lb".to_string()),
+    ];
+    let logs_on = vec![("OPS-HLT-003".to_string(), "Lb".to_string())];
+    let scan = |args: &[&str]| scan_args(dir.path(), args);
+    assert_eq!(
+        scan(&["t.yaml"]),
+        (1, logs_off.clone()),
+        "the default: no log bucket"
+    );
+    assert_eq!(
+        scan(&["t.yaml", "--cfn-parameters", "cli.json"]),
+        (1, logs_on.clone())
+    );
+    assert_eq!(
+        scan(&["t.yaml", "--cfn-parameters", "samconfig.toml"]),
+        (1, logs_on.clone())
+    );
+    assert_eq!(
+        scan(&["t.yaml", "--cfn-parameters", "pipeline.json"]),
+        (1, logs_off.clone())
+    );
     // Later files win.
-    assert!(tel_015(&[
-        "t.yaml",
-        "--cfn-parameters",
-        "cli.json",
-        "--cfn-parameters",
-        "pipeline.json"
-    ]));
+    assert_eq!(
+        scan(&[
+            "t.yaml",
+            "--cfn-parameters",
+            "cli.json",
+            "--cfn-parameters",
+            "pipeline.json"
+        ]),
+        (1, logs_off.clone())
+    );
     // Unknown: the Fn::If is unknown, so no finding either way.
-    assert!(!tel_015(&["t.yaml", "--cfn-parameters", "previous.json"]));
+    assert_eq!(
+        scan(&["t.yaml", "--cfn-parameters", "previous.json"]),
+        (1, logs_on.clone())
+    );
 
     // The config: a file for the templates its glob matches.
     std::fs::create_dir_all(dir.path().join("prod")).unwrap();

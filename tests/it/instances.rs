@@ -369,6 +369,17 @@ fn human_output_shows_a_finding_of_several_instances_once() {
         3,
         "the JSON report keeps each instance's finding"
     );
+    let out = opsgate(dir.path())
+        .args(["scan", ".", "--format", "markdown"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(
+            "3 findings at 1 place: a finding that several units or instances share is one row."
+        ) && text.contains("(in instances [0], [1] and [2] of aws_cloudwatch_log_group.c)"),
+        "{text}"
+    );
 }
 
 /// More instances than max_value_items: a located error on the count, and the block
