@@ -18,7 +18,7 @@
 #
 # Terraform plan: the planned `runtime`, same table and logic. The provider refuses to plan
 # a Zip function whose runtime is not known; an image function's runtime is null. With
-# count/for_each the instances are one resource (the first instance's runtime).
+# count/for_each each planned instance is a resource of its own, checked with its runtime.
 package opsgate.rules.flow_001
 
 import data.opsgate.lib
