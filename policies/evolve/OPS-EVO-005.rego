@@ -45,7 +45,7 @@ metadata := {
 	"severity": "low",
 	"area": "Evolve",
 	"section": "Learn, Share, and Improve",
-	"best_practice": "Export your log data to Amazon S3 for long-term storage",
+	"best_practice": "Perform post-incident analysis",
 	"description": concat(" ", [
 		"Access logs, flow logs and CloudTrail logs are kept for post-incident analysis and",
 		"audits, but they are rarely read after the first weeks. A lifecycle rule moves them",

@@ -1,5 +1,7 @@
-# OPS-FLOW-002: managed database, cache, broker and replication engines take minor
-# version (patch) upgrades.
+# OPS-FLOW-002: managed database, cache, broker and replication engines take engine
+# version upgrades: minor versions (patches) for all of them, and for Redshift, whose
+# AllowVersionUpgrade governs major versions too (the AWS Config catalogue: "NON_COMPLIANT
+# if the automatic upgrades to major version is disabled"), every version.
 #
 # Checked, with the property that turns automatic minor version upgrades off and what
 # an absent property means (a default of true: absent passes; false: absent fails):
@@ -39,7 +41,7 @@ import data.opsgate.lib
 
 metadata := {
 	"id": "OPS-FLOW-002",
-	"title": "Managed engines take minor version patches",
+	"title": "Managed engines take engine version upgrades",
 	"severity": "medium",
 	"area": "Prepare",
 	"section": "Improve Flow",
@@ -52,7 +54,8 @@ metadata := {
 		"maintenance window (and test them in a lower environment first), so patching is",
 		"routine rather than an emergency. Covers RDS instances and clusters, ElastiCache",
 		"clusters and replication groups, Amazon MQ brokers, DMS replication instances",
-		"and Redshift clusters (AllowVersionUpgrade). Matching AWS Config rules:",
+		"and Redshift clusters (AllowVersionUpgrade, which covers major versions too).",
+		"Matching AWS Config rules:",
 		"rds-automatic-minor-version-upgrade-enabled, rds-cluster-auto-minor-version-upgrade-enable,",
 		"elasticache-auto-minor-version-upgrade-check, mq-auto-minor-version-upgrade-enabled,",
 		"dms-auto-minor-version-upgrade-check and redshift-cluster-maintenancesettings-check.",
