@@ -10,11 +10,14 @@
 # whose `enabled` defaults to true; only `enabled = false` or a missing block fails.
 #
 # Load balancer types: access logs are a feature of Application Load Balancers (and
-# classic ones). Gateway Load Balancers have no access logs, and Network Load Balancers
-# write them only for TLS listeners; the AWS Config rule elb-logging-enabled checks
-# application and classic load balancers only. This rule does the same: `Type` /
-# `load_balancer_type` "network" or "gateway" is skipped (the default is
-# "application").
+# classic ones), and of Network Load Balancers for their TLS listeners ("Access logs
+# for your Network Load Balancer": logs are created only for TLS listeners). Gateway
+# Load Balancers have no access logs. So a network load balancer is checked when a
+# listener of the unit with protocol TLS references it (`LoadBalancerArn` /
+# `load_balancer_arn`: an edge to it); one with only TCP/UDP listeners, or whose
+# listeners' protocol is unknown, is skipped, and so is `Type` / `load_balancer_type`
+# "gateway" (the default type is "application"). The AWS Config rule
+# elb-logging-enabled checks application and classic load balancers only.
 #
 # Unknown never fails: an unknown Type, LoadBalancerAttributes list (or an unknown
 # element in it, e.g. an Fn::If), value, AccessLoggingPolicy, block (dynamic) or
@@ -27,6 +30,7 @@
 # configuration leaves out (planned as an empty list) is read as no block.
 package opsgate.rules.tel_015
 
+import data.opsgate.graph
 import data.opsgate.lib
 
 metadata := {
@@ -48,17 +52,18 @@ metadata := {
 		"terraform": "Add `access_logs { bucket = aws_s3_bucket.lb_logs.id, enabled = true }` to the aws_lb / aws_alb (enabled defaults to false), or an `access_logs { bucket = ... }` block to the aws_elb; the bucket policy must allow log delivery.",
 	},
 	"config_rule": "elb-logging-enabled",
-	"kinds": ["aws_lb", "aws_alb", "aws_elb"],
+	"kinds": ["aws_lb", "aws_alb", "aws_elb", "aws_lb_listener"],
 	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }
 
 key := "access_logs.s3.enabled"
 
-# ELBv2 in CloudFormation: application load balancers (Type absent = application).
+# ELBv2 in CloudFormation: application load balancers (Type absent = application) and
+# network load balancers with a TLS listener.
 findings contains f if {
 	lib.is_cloudformation
 	some r in lib.resources("aws_lb")
-	application(lib.get(r, ["properties", "Type"]))
+	logs_requests(r, lib.get(r, ["properties", "Type"]))
 	attrs := lib.get(r, ["properties", "LoadBalancerAttributes"])
 	not lib.is_unknown(attrs)
 	not attrs_unknown(attrs)
@@ -68,6 +73,31 @@ findings contains f if {
 application(null) := true
 
 application("application") := true
+
+# A load balancer of this type writes access logs: an application one, or a network
+# one that a TLS listener of the unit references.
+logs_requests(_, type) if application(type)
+
+logs_requests(r, "network") if r.address in tls_listened
+
+# The property of a listener that names its load balancer, and its protocol.
+listener_lb := "LoadBalancerArn" if lib.is_cloudformation
+
+listener_lb := "load_balancer_arn" if lib.is_terraform
+
+listener_protocol := "Protocol" if lib.is_cloudformation
+
+listener_protocol := "protocol" if lib.is_terraform
+
+# Load balancers with a TLS listener (joined along the listener's reference).
+tls_listened contains e.to if {
+	some l in lib.resources("aws_lb_listener")
+	protocol := lib.get(l, ["properties", listener_protocol])
+	is_string(protocol)
+	upper(protocol) == "TLS"
+	some e in object.get(graph.edges_from, l.address, set())
+	lib.has_prefix(e.path, ["properties", listener_lb])
+}
 
 attrs_unknown(attrs) if {
 	is_array(attrs)
@@ -127,7 +157,7 @@ else := lib.get(r, ["properties", "access_logs"])
 findings contains f if {
 	lib.is_terraform
 	some r in lib.resources_of(["aws_lb", "aws_alb"], [])
-	application(lib.get(r, ["properties", "load_balancer_type"]))
+	logs_requests(r, lib.get(r, ["properties", "load_balancer_type"]))
 	block := tf_block(r)
 	not lib.is_unknown(block)
 	some f in tf_v2_findings(r, block)
