@@ -48,13 +48,14 @@ metadata := {
 		"Performance Insights samples the database load every second and breaks it down by wait",
 		"event, SQL statement, host and user, so a slow database can be traced to the query or",
 		"lock that causes it instead of guessing from CPU graphs. Seven days of history are free.",
-		"It is off unless the template turns it on.",
+		"It is off unless the template turns it on. No AWS Config managed rule checks it;",
+		"checkov's CKV_AWS_353 does.",
 	]),
 	"remediation": {
 		"cloudformation": "Set `EnablePerformanceInsights: true` on the AWS::RDS::DBInstance (for Aurora, on each instance or on the AWS::RDS::DBCluster; for a Multi-AZ DB cluster, on the cluster), optionally with `PerformanceInsightsRetentionPeriod`.",
 		"terraform": "Set `performance_insights_enabled = true` on the aws_db_instance / aws_rds_cluster_instance (or on the aws_rds_cluster for Aurora and Multi-AZ DB clusters), optionally with `performance_insights_retention_period`.",
 	},
-	"config_rule": "rds-performance-insights-enabled",
+	"config_rule": null,
 	"kinds": ["aws_db_instance", "aws_rds_cluster_instance", "aws_rds_cluster"],
 	"formats": ["cloudformation", "terraform", "terraform-plan"],
 }

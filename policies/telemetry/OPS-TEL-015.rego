@@ -1,4 +1,5 @@
-# OPS-TEL-015: Application and Classic Load Balancers write access logs.
+# OPS-TEL-015: Application and Classic Load Balancers, and Network Load Balancers with a
+# TLS listener, write access logs.
 #
 # CloudFormation AWS::ElasticLoadBalancingV2::LoadBalancer: `LoadBalancerAttributes` is a
 # list of {Key, Value} strings; the key `access_logs.s3.enabled` must be "true" (default
