@@ -113,10 +113,10 @@ impl Shown<'_> {
 /// place by resource, message and unit, so those to merge are in one run.)
 pub fn shown(result: &ScanResult) -> Vec<Shown<'_>> {
     let mut out: Vec<Shown> = Vec::new();
-    // Where the current run of one place starts in `out`, and each of its shown
-    // findings' block and normalised message.
+    // Where the current run of one place starts in `out`, and its shown findings by
+    // block and normalised message (a hash: a block may have thousands of instances).
     let mut run_start = 0;
-    let mut keys: Vec<(std::borrow::Cow<str>, std::borrow::Cow<str>)> = Vec::new();
+    let mut keys: HashMap<(std::borrow::Cow<str>, std::borrow::Cow<str>), usize> = HashMap::new();
     for f in result.findings.iter().filter(|f| f.suppressed.is_none()) {
         let same_place = out.get(run_start).is_some_and(|s| {
             let (a, b) = (s.finding.sort_key(), f.sort_key());
@@ -132,18 +132,19 @@ pub fn shown(result: &ScanResult) -> Vec<Shown<'_>> {
         } else {
             std::borrow::Cow::Owned(f.message.replace(&*f.resource, &block))
         };
-        let found = keys.iter().position(|(b, m)| *b == block && *m == message);
-        match found.map(|i| &mut out[run_start + i]) {
+        let key = (block, message);
+        match keys.get(&key).map(|&i| &mut out[i]) {
             Some(s) if s.finding.severity == f.severity => {
                 if !s.units.contains(&&*f.unit) {
                     s.units.push(&f.unit);
                 }
-                if !s.instances.contains(&&*f.resource) {
+                // One resource's findings are neighbours (the order is by resource).
+                if s.instances.last() != Some(&&*f.resource) {
                     s.instances.push(&f.resource);
                 }
             }
             _ => {
-                keys.push((block, message));
+                keys.insert(key, out.len());
                 out.push(Shown {
                     finding: f,
                     units: vec![&f.unit],

@@ -150,9 +150,12 @@ pub trait Scope {
     fn resource(&self, rtype: &str, name: &str, key: Option<&V>) -> Vec<String>;
     /// `type.name` as a value: unknown (referring to it) for one instance, a list
     /// (`count`) or map (`for_each`) of its instances, each unknown, when they are
-    /// known; `None` when this module declares no such resource.
-    fn resource_value(&self, _rtype: &str, _name: &str) -> Option<Rc<V>> {
-        None
+    /// known; `None` when this module declares no such resource. (By default one
+    /// unknown referring to the addresses `resource` gives.)
+    fn resource_value(&self, rtype: &str, name: &str) -> Option<Rc<V>> {
+        let refs: BTreeSet<String> = self.resource(rtype, name, None).into_iter().collect();
+        let text = refs.iter().next()?.clone();
+        Some(Rc::new(V::unknown(text, refs)))
     }
     /// The full address of `data.type.name` when this module declares it.
     fn data(&self, rtype: &str, name: &str) -> Option<String>;
@@ -717,15 +720,10 @@ impl<'a> Eval<'a> {
                     None => return unknown_ref(vec![]),
                 },
                 "count" | "each" | "path" | "self" | "terraform" => return unknown_ref(vec![]),
+                // Not a resource of this module: unknown, referring to nothing.
                 rtype => match attr(0).and_then(|name| self.scope.resource_value(rtype, name)) {
                     Some(v) => (v, 1),
-                    None => {
-                        let key = self.index_key(ops.get(1).copied());
-                        let refs = attr(0)
-                            .map(|name| self.scope.resource(rtype, name, key.as_ref()))
-                            .unwrap_or_default();
-                        return unknown_ref(refs);
-                    }
+                    None => return unknown_ref(vec![]),
                 },
             },
             other => (Rc::new(self.eval_at(other)), 0),

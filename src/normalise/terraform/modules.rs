@@ -147,60 +147,30 @@ impl Scope for InstanceScope<'_> {
     }
 
     fn module_output(&self, module: &str, key: Option<&V>, output: &str) -> Option<Rc<V>> {
-        let child = match self.b.child(&self.inst, module)? {
-            ChildRef::One(child) => child,
+        match self.b.child(&self.inst, module)? {
+            ChildRef::One(child) => self.output_of(&child, output),
             // No instance: every output is absent (what `module.m[*].out` gives).
-            ChildRef::Keyed(list) if list.is_empty() => return Some(Rc::new(V::List(vec![]))),
+            ChildRef::Keyed(list) if list.is_empty() => Some(Rc::new(V::List(vec![]))),
             ChildRef::Keyed(list) => {
                 match key.and_then(|key| list.iter().find(|(k, _)| k.selected_by(key))) {
-                    Some((_, child)) => child.clone(),
+                    Some((_, child)) => self.output_of(child, output),
                     // No instance selected (`module.m[*].out`, an unknown index): any
                     // of them, so unknown, referring to what each refers to.
                     None => {
                         let mut refs = BTreeSet::new();
-                        for (k, _) in &list {
-                            let key = match k {
-                                Key::Index(i) => V::Num(*i as f64),
-                                Key::Name(n) => V::Str(n.clone()),
-                            };
-                            if let Some(v) = self.module_output(module, Some(&key), output) {
+                        for (_, child) in &list {
+                            if let Some(v) = self.output_of(child, output) {
                                 v.refs(&mut refs);
                             }
                         }
-                        return Some(Rc::new(V::unknown(
+                        Some(Rc::new(V::unknown(
                             format!("{}module.{module}.{output}", self.inst.prefix),
                             refs,
-                        )));
+                        )))
                     }
                 }
             }
-        };
-        match child.outputs.borrow().get(output) {
-            Some(Slot::Done(v)) => return Some(v.clone()),
-            Some(Slot::InProgress) => return None, // a cycle: unknown
-            None => {}
         }
-        let scope = InstanceScope {
-            b: self.b,
-            inst: child.clone(),
-        };
-        let item = child.config.outputs.iter().find(|o| o.label(0) == output)?;
-        let value = attr(&item.block.body, "value")?;
-        child
-            .outputs
-            .borrow_mut()
-            .insert(output.to_string(), Slot::InProgress);
-        let what = format!("{}{output}", child.prefix);
-        let v = Rc::new(
-            self.b
-                .budget
-                .named(what, || scope.eval_in(item.file, &value.value)),
-        );
-        child
-            .outputs
-            .borrow_mut()
-            .insert(output.to_string(), Slot::Done(v.clone()));
-        Some(v)
     }
 
     fn resource(&self, rtype: &str, name: &str, key: Option<&V>) -> Vec<String> {
@@ -244,6 +214,37 @@ impl Scope for InstanceScope<'_> {
 }
 
 impl InstanceScope<'_> {
+    /// Output `output` of module instance `child`, evaluated once; `None` for an
+    /// output it does not declare, or one that depends on itself.
+    fn output_of(&self, child: &Rc<Instance>, output: &str) -> Option<Rc<V>> {
+        match child.outputs.borrow().get(output) {
+            Some(Slot::Done(v)) => return Some(v.clone()),
+            Some(Slot::InProgress) => return None, // a cycle: unknown
+            None => {}
+        }
+        let scope = InstanceScope {
+            b: self.b,
+            inst: child.clone(),
+        };
+        let item = child.config.outputs.iter().find(|o| o.label(0) == output)?;
+        let value = attr(&item.block.body, "value")?;
+        child
+            .outputs
+            .borrow_mut()
+            .insert(output.to_string(), Slot::InProgress);
+        let what = format!("{}{output}", child.prefix);
+        let v = Rc::new(
+            self.b
+                .budget
+                .named(what, || scope.eval_in(item.file, &value.value)),
+        );
+        child
+            .outputs
+            .borrow_mut()
+            .insert(output.to_string(), Slot::Done(v.clone()));
+        Some(v)
+    }
+
     pub(super) fn eval_in(&self, file: usize, expr: &hcl_edit::expr::Expression) -> V {
         self.eval_with(file, expr, &[])
     }

@@ -77,8 +77,8 @@ pub fn normalise(file: Arc<SourceFile>, root: &Node, loader: &Loader) -> Unit {
     let mut resources = Map::new();
     let mut sources = BTreeMap::new();
     let mut by_kind: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    // The planned instances of each block of the configuration.
-    let mut instances: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // The planned instances of each block of the configuration, by module instance.
+    let mut instances: Instances = BTreeMap::new();
     let changes = root
         .get("resource_changes")
         .and_then(Node::as_seq)
@@ -128,7 +128,12 @@ pub fn normalise(file: Arc<SourceFile>, root: &Node, loader: &Loader) -> Unit {
             .entry(rtype.clone())
             .or_default()
             .push(address.clone());
-        instances.entry(block).or_default().push(address.clone());
+        instances
+            .entry(block)
+            .or_default()
+            .entry(module.to_string())
+            .or_default()
+            .push(address.clone());
         resources.insert(
             address.clone(),
             object([
@@ -295,6 +300,10 @@ fn references_of(expr: &J) -> impl Iterator<Item = &str> {
         .filter_map(J::as_str)
 }
 
+/// Planned instances: block address → module instance (`module.m["k"]`, "" in the
+/// root module) → instance addresses.
+type Instances = BTreeMap<String, BTreeMap<String, Vec<String>>>;
+
 /// Edges from the configuration's `references`, through module inputs and outputs,
 /// between planned instances: from each instance of a block to the instance a
 /// reference names (`aws_x.y[0]`), else to every instance of the block it names —
@@ -302,7 +311,7 @@ fn references_of(expr: &J) -> impl Iterator<Item = &str> {
 fn config_edges(
     cm: &ConfigModule,
     resources: &Map<String, J>,
-    instances: &BTreeMap<String, Vec<String>>,
+    instances: &Instances,
     out: &mut Vec<J>,
 ) {
     let mut seen = std::collections::HashSet::new();
@@ -312,16 +321,10 @@ fn config_edges(
 fn config_edges_in(
     cm: &ConfigModule,
     resources: &Map<String, J>,
-    instances: &BTreeMap<String, Vec<String>>,
+    instances: &Instances,
     seen: &mut std::collections::HashSet<(String, String, Vec<J>)>,
     out: &mut Vec<J>,
 ) {
-    let module_of = |address: &str| {
-        resources[address]["meta"]["module"]
-            .as_str()
-            .unwrap_or("")
-            .to_string()
-    };
     for r in cm
         .module
         .get("resources")
@@ -344,35 +347,32 @@ fn config_edges_in(
             cm.targets(&reference, 0, &mut targets);
             for target in targets {
                 let target_block = strip_instance_keys(&target);
+                let Some(to_modules) = instances.get(&target_block) else {
+                    continue;
+                };
                 let same_module =
                     target_block.rsplitn(3, '.').nth(2) == block.rsplitn(3, '.').nth(2);
-                for from in froms {
-                    let from_module = module_of(from);
+                for (from_module, from_list) in froms {
                     let tos: Vec<&String> = if resources.contains_key(&target) {
-                        instances
-                            .get(&target_block)
-                            .into_iter()
-                            .flatten()
-                            .filter(|t| **t == target)
-                            .collect()
+                        vec![&target]
+                    } else if same_module {
+                        to_modules.get(from_module).into_iter().flatten().collect()
                     } else {
-                        instances
-                            .get(&target_block)
-                            .into_iter()
-                            .flatten()
-                            .filter(|t| !same_module || module_of(t) == from_module)
-                            .collect()
+                        to_modules.values().flatten().collect()
                     };
-                    for to in tos {
-                        if to == from || !seen.insert((from.clone(), to.clone(), path.clone())) {
-                            continue;
+                    for from in from_list {
+                        for &to in &tos {
+                            if to == from || !seen.insert((from.clone(), to.clone(), path.clone()))
+                            {
+                                continue;
+                            }
+                            out.push(object([
+                                ("from", from.as_str().into()),
+                                ("to", to.as_str().into()),
+                                ("path", J::Array(path.clone())),
+                                ("via", "reference".into()),
+                            ]));
                         }
-                        out.push(object([
-                            ("from", from.as_str().into()),
-                            ("to", to.as_str().into()),
-                            ("path", J::Array(path.clone())),
-                            ("via", "reference".into()),
-                        ]));
                     }
                 }
             }
